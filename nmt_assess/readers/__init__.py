@@ -1,0 +1,1 @@
+"""Readers turn files into validated intakes or located problems."""
