@@ -73,11 +73,14 @@ class _Unit:
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
-        self.findings = {f for rule in rules for f in rule.when.findings()}
+        self.findings = {f for rule in rules for f in rule.findings()}
 
     def fire(self, findings: Findings) -> list[_Firing]:
         firings = []
         for rule in self.rules:
+            if rule.unless is not None and rule.unless.evaluate(findings):
+                firings.append(_Firing(rule, None, None))
+                continue
             state = rule.when.evaluate(findings)
             weight = rule.lr if state else rule.lr_absent if state is False else None
             firings.append(_Firing(rule, state, None if weight is None else weight.lr))
@@ -129,7 +132,13 @@ class _CausePlan:
         for unit in self.units:
             for finding in unit.findings:
                 self.units_of.setdefault(finding, []).append(unit)
-        tests = [t for rule in cause.rules for t in _finding_tests(rule.when)]
+        tests = [
+            test
+            for rule in cause.rules
+            for condition in (rule.when, rule.unless)
+            if condition is not None
+            for test in _finding_tests(condition)
+        ]
         self.candidates = {
             finding_id: _candidate_values(catalog[finding_id], tests)
             for finding_id in catalog

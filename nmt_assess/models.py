@@ -265,6 +265,8 @@ class Rule(Frozen):
     id: str
     cause: str
     when: Condition
+    #: The rule is set aside when this definitely holds (an unknown answer does not set it aside).
+    unless: Condition | None = None
     lr: Weight
     lr_absent: Weight | None = None
     group: str | None = None
@@ -274,9 +276,17 @@ class Rule(Frozen):
     @model_validator(mode="before")
     @classmethod
     def _conditions(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and "when" in data:
-            data = {**data, "when": _expand_shorthand(data["when"])}
+        if isinstance(data, Mapping):
+            data = {
+                **data,
+                **{key: _expand_shorthand(data[key]) for key in ("when", "unless") if key in data},
+            }
         return data
+
+    def findings(self) -> Iterator[str]:
+        yield from self.when.findings()
+        if self.unless is not None:
+            yield from self.unless.findings()
 
 
 class Group(Frozen):

@@ -56,9 +56,12 @@ def check_ruleset(ruleset: Ruleset, raw: Mapping[str, Any], root: str) -> list[P
                 problems.append(Problem(file, line, "group", f"unknown group '{rule.group}'", hint))
             problems.extend(_check_sources(ruleset, rule.source, *place(relative, (*path, "source"))))
             file, _ = place(relative, path)
-            problems.extend(
-                _check_condition(ruleset.findings, rule.when, raw.get(relative), (*path, "when"), file)
-            )
+            for key in ("when", "unless"):
+                condition = getattr(rule, key)
+                if condition is not None:
+                    problems.extend(_check_condition(
+                        ruleset.findings, condition, raw.get(relative), (*path, key), file
+                    ))
 
     for index, flag in enumerate(ruleset.red_flags):
         path = ("red_flags", index)
