@@ -90,17 +90,22 @@ class _Unit:
         """The strongest firing for the cause and the strongest against it."""
         best_for = max(
             (f for f in firings if f.factor is not None and f.factor > 1),
-            key=lambda f: f.factor or 0, default=None,
+            key=lambda f: f.factor or 0,
+            default=None,
         )
         best_against = min(
             (f for f in firings if f.factor is not None and f.factor < 1),
-            key=lambda f: f.factor or 0, default=None,
+            key=lambda f: f.factor or 0,
+            default=None,
         )
         return best_for, best_against
 
     def log_factor(self, findings: Findings) -> float:
-        return sum(math.log(f.factor) for f in self.counted(self.fire(findings))
-                   if f is not None and f.factor is not None)
+        return sum(
+            math.log(f.factor)
+            for f in self.counted(self.fire(findings))
+            if f is not None and f.factor is not None
+        )
 
 
 class _With:
@@ -111,8 +116,8 @@ class _With:
     def __init__(self, base: Findings, finding: str, value: Value) -> None:
         self.base, self.finding, self.value = base, finding, value
 
-    def get(self, key: str, default: Value | None = None) -> Value | None:
-        return self.value if key == self.finding else self.base.get(key, default)
+    def get(self, key: str, /) -> Value | None:
+        return self.value if key == self.finding else self.base.get(key)
 
 
 class _CausePlan:
@@ -172,31 +177,38 @@ class Engine:
             disclaimer=self.ruleset.disclaimer,
         )
 
-    def screen(self, findings: Findings) -> tuple[tuple[RaisedFlag, ...], tuple[UnscreenedFlag, ...]]:
+    def screen(
+        self, findings: Findings
+    ) -> tuple[tuple[RaisedFlag, ...], tuple[UnscreenedFlag, ...]]:
         """Raised flags, most severe first, and flags that unanswered questions leave open."""
         raised, unscreened = [], []
         for flag in self.ruleset.red_flags:
             state = flag.when.evaluate(findings)
             if state:
-                raised.append(RaisedFlag(
-                    id=flag.id, title=flag.title, action=flag.action,
-                    findings=tuple(_witnesses(flag.when, findings)),
-                    advice=flag.advice, source=flag.source,
-                ))
+                raised.append(
+                    RaisedFlag(
+                        id=flag.id,
+                        title=flag.title,
+                        action=flag.action,
+                        findings=tuple(_witnesses(flag.when, findings)),
+                        advice=flag.advice,
+                        source=flag.source,
+                    )
+                )
             elif state is None:
-                unanswered = tuple(dict.fromkeys(
-                    f for f in flag.when.findings() if findings.get(f) is None
-                ))
-                unscreened.append(UnscreenedFlag(id=flag.id, action=flag.action, unanswered=unanswered))
+                unanswered = tuple(
+                    dict.fromkeys(f for f in flag.when.findings() if findings.get(f) is None)
+                )
+                unscreened.append(
+                    UnscreenedFlag(id=flag.id, action=flag.action, unanswered=unanswered)
+                )
         raised.sort(key=lambda flag: flag.action.severity)
         return tuple(raised), tuple(unscreened)
 
     def _assess(self, plan: _CausePlan, findings: Findings) -> CauseAssessment:
         cause = plan.cause
         contributions = list(self._contributions(plan, findings))
-        total = log_odds(cause.prior) + sum(
-            math.log(c.factor) for c in contributions if c.counted
-        )
+        total = log_odds(cause.prior) + sum(math.log(c.factor) for c in contributions if c.counted)
         p = probability(total)
         return CauseAssessment(
             id=cause.id,
@@ -224,7 +236,9 @@ class Engine:
                     findings=tuple(_witnesses(firing.rule.when, findings)),
                     direction="for" if firing.factor > 1 else "against",
                     factor=firing.factor,
-                    basis=(firing.rule.lr if firing.state else firing.rule.lr_absent or firing.rule.lr).basis,
+                    basis=(
+                        firing.rule.lr if firing.state else firing.rule.lr_absent or firing.rule.lr
+                    ).basis,
                     counted=counted,
                     share=0.0,
                     group=firing.rule.group,
@@ -233,7 +247,9 @@ class Engine:
                     outweighed_by=None if counted or leader is None else leader.rule.id,
                 )
 
-    def _check_next(self, plan: _CausePlan, findings: Findings, total: float) -> Iterator[CheckNext]:
+    def _check_next(
+        self, plan: _CausePlan, findings: Findings, total: float
+    ) -> Iterator[CheckNext]:
         p = probability(total)
         options = []
         for finding_id, values in plan.candidates.items():
@@ -242,8 +258,11 @@ class Engine:
             units = plan.units_of[finding_id]
             before = sum(unit.log_factor(findings) for unit in units)
             reachable = [
-                probability(total - before + sum(u.log_factor(_With(findings, finding_id, v))
-                                                 for u in units))
+                probability(
+                    total
+                    - before
+                    + sum(u.log_factor(_With(findings, finding_id, v)) for u in units)
+                )
                 for v in values
             ]
             low, high = min(reachable), max(reachable)
@@ -288,8 +307,10 @@ def _finding_tests(condition: Condition) -> Iterator[FindingTest]:
     elif isinstance(condition, Not):
         yield from _finding_tests(condition.not_)
     else:
-        parts = condition.all if isinstance(condition, AllOf) else (
-            condition.any if isinstance(condition, AnyOf) else condition.of
+        parts = (
+            condition.all
+            if isinstance(condition, AllOf)
+            else (condition.any if isinstance(condition, AnyOf) else condition.of)
         )
         for part in parts:
             yield from _finding_tests(part)

@@ -59,7 +59,9 @@ def validate_intake(document: Any, catalog: Mapping[str, Finding]) -> Intake | l
         label = f"finding '{finding_id}'"
         path = ("findings", finding_id)
         if finding is None:
-            problems.append(IntakeProblem(path, label, "unknown finding", did_you_mean(finding_id, catalog)))
+            problems.append(
+                IntakeProblem(path, label, "unknown finding", did_you_mean(finding_id, catalog))
+            )
             continue
         if value is None:
             continue
@@ -78,7 +80,9 @@ def check_value(finding: Finding, value: Any) -> Value | IntakeProblem:
     """The value as the engine uses it, or why it does not fit the finding's type."""
     kind = finding.type
     if kind is FindingType.yes_no:
-        return value if isinstance(value, bool) else _wrong(f"expected true or false, got {value!r}")
+        return (
+            value if isinstance(value, bool) else _wrong(f"expected true or false, got {value!r}")
+        )
     if kind is FindingType.scale_0_10:
         if isinstance(value, bool) or not isinstance(value, int):
             return _wrong(f"expected a whole number from 0 to 10, got {value!r}")

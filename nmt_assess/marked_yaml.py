@@ -48,9 +48,7 @@ class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                     None, None, "a mapping key must be a plain value", key_node.start_mark
                 )
             if key in mapping:
-                raise DuplicateKeyError(
-                    None, None, f"duplicate key '{key}'", key_node.start_mark
-                )
+                raise DuplicateKeyError(None, None, f"duplicate key '{key}'", key_node.start_mark)
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
@@ -82,7 +80,7 @@ class YamlSyntaxError(ValueError):
 def load_marked(text: str) -> Any:
     """Parse one YAML document into MarkedDict / MarkedList values."""
     try:
-        return yaml.load(text, Loader=_MarkingLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_MarkingLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = error.problem or error.context or "invalid YAML"

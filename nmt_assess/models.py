@@ -9,13 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from enum import Enum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Protocol, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 #: An answered finding: yes/no, a number, one choice or a list of choices.
 Value = Union[bool, int, float, str, tuple[str, ...]]
-Findings = Mapping[str, Value]
+
+
+class Findings(Protocol):
+    """What conditions read: the answer to a finding, or None when it is unknown."""
+
+    def get(self, key: str, /) -> Value | None: ...
 
 
 class Frozen(BaseModel):
@@ -56,7 +61,10 @@ class Finding(Frozen):
             raise ValueError(f"a {self.type.value} finding takes no choices")
         if self.type is FindingType.number and (self.min is None or self.max is None):
             raise ValueError("a number finding needs min and max")
-        if self.type is FindingType.scale_0_10 and (self.min, self.max) not in ((None, None), (0, 10)):
+        if self.type is FindingType.scale_0_10 and (self.min, self.max) not in (
+            (None, None),
+            (0, 10),
+        ):
             raise ValueError("a scale_0_10 finding always ranges 0 to 10")
         return self
 

@@ -19,7 +19,9 @@ def read_intake_file(path: Path | str, ruleset: Ruleset) -> Intake:
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        raise ProblemsError([Problem(label, None, "file", f"cannot read: {error.strerror}")]) from None
+        raise ProblemsError(
+            [Problem(label, None, "file", f"cannot read: {error.strerror}")]
+        ) from None
     return parse_intake_text(data, label, ruleset)
 
 
@@ -27,8 +29,9 @@ def parse_intake_text(data: bytes, label: str, ruleset: Ruleset) -> Intake:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        problem = Problem(label, None, "file", f"not UTF-8 text (byte {error.start})",
-                          "save the file as UTF-8")
+        problem = Problem(
+            label, None, "file", f"not UTF-8 text (byte {error.start})", "save the file as UTF-8"
+        )
         raise ProblemsError([problem]) from None
     if not text.strip():
         raise ProblemsError([Problem(label, None, "file", "empty", "an intake needs 'findings'")])

@@ -54,14 +54,18 @@ def check_ruleset(ruleset: Ruleset, raw: Mapping[str, Any], root: str) -> list[P
                 file, line = place(relative, (*path, "group"))
                 hint = did_you_mean(rule.group, groups) or "declare it under 'groups'"
                 problems.append(Problem(file, line, "group", f"unknown group '{rule.group}'", hint))
-            problems.extend(_check_sources(ruleset, rule.source, *place(relative, (*path, "source"))))
+            problems.extend(
+                _check_sources(ruleset, rule.source, *place(relative, (*path, "source")))
+            )
             file, _ = place(relative, path)
             for key in ("when", "unless"):
                 condition = getattr(rule, key)
                 if condition is not None:
-                    problems.extend(_check_condition(
-                        ruleset.findings, condition, raw.get(relative), (*path, key), file
-                    ))
+                    problems.extend(
+                        _check_condition(
+                            ruleset.findings, condition, raw.get(relative), (*path, key), file
+                        )
+                    )
 
     for index, flag in enumerate(ruleset.red_flags):
         path = ("red_flags", index)
@@ -71,7 +75,9 @@ def check_ruleset(ruleset: Ruleset, raw: Mapping[str, Any], root: str) -> list[P
         )
         file, _ = place("red_flags.yaml", path)
         problems.extend(
-            _check_condition(ruleset.findings, flag.when, raw.get("red_flags.yaml"), (*path, "when"), file)
+            _check_condition(
+                ruleset.findings, flag.when, raw.get("red_flags.yaml"), (*path, "when"), file
+            )
         )
 
     problems.extend(_check_referral(ruleset, place))
@@ -79,7 +85,9 @@ def check_ruleset(ruleset: Ruleset, raw: Mapping[str, Any], root: str) -> list[P
     return problems
 
 
-def _check_sources(ruleset: Ruleset, tags: tuple[str, ...], file: str, line: int | None) -> Iterator[Problem]:
+def _check_sources(
+    ruleset: Ruleset, tags: tuple[str, ...], file: str, line: int | None
+) -> Iterator[Problem]:
     if not ruleset.sources:
         return
     for tag in tags:
@@ -92,19 +100,25 @@ def _check_condition(
 ) -> Iterator[Problem]:
     if isinstance(condition, FindingTest):
         line = line_of(raw, path)
-        yield from (Problem(file, line, f"finding '{condition.finding}'", message, hint)
-                    for message, hint in _finding_test_problems(catalog, condition))
+        yield from (
+            Problem(file, line, f"finding '{condition.finding}'", message, hint)
+            for message, hint in _finding_test_problems(catalog, condition)
+        )
         return
     if isinstance(condition, Not):
         yield from _check_condition(catalog, condition.not_, raw, (*path, "not"), file)
         return
-    key, parts = {
-        AllOf: lambda c: ("all", c.all),
-        AnyOf: lambda c: ("any", c.any),
-        AtLeast: lambda c: ("of", c.of),
-    }[type(condition)](condition)
+    key, parts = _parts(condition)
     for index, part in enumerate(parts):
         yield from _check_condition(catalog, part, raw, (*path, key, index), file)
+
+
+def _parts(condition: AllOf | AnyOf | AtLeast) -> tuple[str, tuple[Condition, ...]]:
+    if isinstance(condition, AllOf):
+        return "all", condition.all
+    if isinstance(condition, AnyOf):
+        return "any", condition.any
+    return "of", condition.of
 
 
 def _finding_test_problems(
@@ -123,9 +137,17 @@ def _finding_test_problems(
                 "use one of: " + ", ".join(sorted(allowed)),
             )
             return
-    if finding.type is FindingType.yes_no and test.is_ is not None and not isinstance(test.is_, bool):
+    if (
+        finding.type is FindingType.yes_no
+        and test.is_ is not None
+        and not isinstance(test.is_, bool)
+    ):
         yield f"expected true or false, got {test.is_!r}", None
-    if finding.type is FindingType.choice and test.is_ is not None and not isinstance(test.is_, str):
+    if (
+        finding.type is FindingType.choice
+        and test.is_ is not None
+        and not isinstance(test.is_, str)
+    ):
         yield f"expected one of the choices, got {test.is_!r}", None
     choices = finding.choices or ()
     named = [test.is_] if finding.type is FindingType.choice and isinstance(test.is_, str) else []
@@ -150,7 +172,10 @@ def _threshold_problems(finding: Finding, test: FindingTest) -> Iterator[tuple[s
             or (operator == "lte" and value < low)
         )
         if never:
-            yield f"'{operator} {value:g}' can never hold for a value from {low:g} to {high:g}", None
+            yield (
+                f"'{operator} {value:g}' can never hold for a value from {low:g} to {high:g}",
+                None,
+            )
 
 
 def _check_referral(ruleset: Ruleset, place: Any) -> Iterator[Problem]:
@@ -164,8 +189,13 @@ def _check_referral(ruleset: Ruleset, place: Any) -> Iterator[Problem]:
         file, line = place("referral.yaml", ("regions", region))
         if regions is None or region not in (regions.choices or ()):
             choices = regions.choices if regions else ()
-            yield Problem(file, line, f"regions.{region}", "not a body region of the catalog",
-                          did_you_mean(region, choices or ()))
+            yield Problem(
+                file,
+                line,
+                f"regions.{region}",
+                "not a body region of the catalog",
+                did_you_mean(region, choices or ()),
+            )
         yield from _check_sources(ruleset, referral.source, file, line)
 
 

@@ -72,7 +72,7 @@ class _PackReader:
             "referral": referral,
             "sources": sources,
         }
-        ruleset = self._validate(Ruleset, fields, PACK_FILE, pack, ())
+        ruleset: Ruleset | None = self._validate(Ruleset, fields, PACK_FILE, pack, ())
         if ruleset is None:
             raise ProblemsError(self.problems)
         self.problems.extend(check_ruleset(ruleset, self.raw, str(self.root)))
@@ -307,4 +307,3 @@ def _plain_message(detail: Mapping[str, Any]) -> str:
     friendly = _FRIENDLY.get(detail["type"])
     message = friendly(dict(detail)) if friendly else str(detail["msg"])
     return message.removeprefix("Value error, ")
-

@@ -1,0 +1,3 @@
+from nmt_assess.cli.app import main
+
+main()

@@ -1,0 +1,28 @@
+"""The `nmt-assess` command. Commands import what they need when they run, so start-up is fast."""
+
+from __future__ import annotations
+
+import typer
+
+from nmt_assess.cli import score
+
+app = typer.Typer(
+    name="nmt-assess",
+    help=(
+        "Assess a neuromuscular-therapy client intake against the five NMT causes of pain, "
+        "red flags first. Supports, and does not replace, clinical judgement."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command(name="score", help=score.__doc__)(score.score)
+
+
+@app.callback()
+def _root() -> None:
+    """Keep sub-commands as sub-commands even while there is only one."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Writers turn assessments into text: one module per output format."""
