@@ -123,16 +123,11 @@ class _With:
 class _CausePlan:
     def __init__(self, cause: Cause, catalog: Mapping[str, Finding]) -> None:
         self.cause = cause
-        grouped: dict[str, list[Rule]] = {}
-        self.units: list[_Unit] = []
+        # Ungrouped rules are units of one; a group's rules form one unit where it first appears.
+        members: dict[str, list[Rule]] = {}
         for rule in cause.rules:
-            if rule.group is None:
-                self.units.append(_Unit([rule]))
-            else:
-                if rule.group not in grouped:
-                    grouped[rule.group] = []
-                    self.units.append(_Unit(grouped[rule.group]))
-                grouped[rule.group].append(rule)
+            members.setdefault(rule.group or f"\0{rule.id}", []).append(rule)
+        self.units = [_Unit(rules) for rules in members.values()]
         self.units_of: dict[str, list[_Unit]] = {}
         for unit in self.units:
             for finding in unit.findings:

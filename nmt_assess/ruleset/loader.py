@@ -127,7 +127,8 @@ class _PackReader:
         except ValidationError as error:
             for detail in error.errors():
                 loc = path + tuple(detail["loc"])
-                field = ".".join(str(part) for part in loc) or "value"
+                shown = loc[:-1] if loc[-2:] in (("lr", "lr"), ("lr_absent", "lr")) else loc
+                field = ".".join(str(part) for part in shown) or "value"
                 self.problems.append(
                     Problem(
                         str(self.root / relative),
@@ -297,8 +298,8 @@ def _with_weights(rule: Any, cause_id: str, strengths: Mapping[str, float]) -> A
 _FRIENDLY: dict[str, Callable[[dict[str, Any]], str]] = {
     "missing": lambda d: "required field is missing",
     "extra_forbidden": lambda d: "unknown field",
-    "greater_than": lambda d: f"must be greater than {d['ctx']['gt']}",
-    "less_than": lambda d: f"must be less than {d['ctx']['lt']}",
+    "greater_than": lambda d: f"must be greater than {float(d['ctx']['gt']):g}",
+    "less_than": lambda d: f"must be less than {float(d['ctx']['lt']):g}",
     "float_parsing": lambda d: f"expected a number, got {d['input']!r}",
 }
 
