@@ -37,7 +37,9 @@ def test_the_five_causes_have_their_exact_ids(ruleset: Ruleset) -> None:
 
 
 @pytest.mark.parametrize("entry", VOCABULARY["findings"], ids=lambda e: e["id"])
-def test_catalog_keeps_every_vocabulary_finding_unchanged(ruleset: Ruleset, entry: dict[str, Any]) -> None:
+def test_catalog_keeps_every_vocabulary_finding_unchanged(
+    ruleset: Ruleset, entry: dict[str, Any]
+) -> None:
     finding = ruleset.findings[entry["id"]]
     assert finding.type.value == entry["type"]
     assert finding.meaning == entry["meaning"]
@@ -133,7 +135,9 @@ def test_emergency_flag_is_listed_first_and_ranking_still_computed(ruleset: Rule
 def test_progressive_weakness_is_a_flag_not_nerve_compression_evidence(ruleset: Ruleset) -> None:
     base = score(ruleset, intake(tingling=True))
     flagged = score(ruleset, intake(tingling=True, progressive_weakness=True))
-    nerve = [c.probability for r in (base, flagged) for c in r.causes if c.id == "nerve_compression"]
+    nerve = [
+        c.probability for r in (base, flagged) for c in r.causes if c.id == "nerve_compression"
+    ]
     assert nerve[0] == nerve[1]
     assert [f.id for f in flagged.red_flags] == ["progressive_neurological_deficit"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
@@ -9,11 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nmt_assess.engine import score
-from nmt_assess.models import Ruleset
-from tests.conftest import intake
+from nmt_assess.models import Assessment, CauseAssessment, Ruleset
+from nmt_assess.ruleset import load_ruleset
+from tests.conftest import MINI_PACK, intake
 
 
-def cause(assessment, cause_id):  # type: ignore[no-untyped-def]
+def cause(assessment: Assessment, cause_id: str) -> CauseAssessment:
     return next(c for c in assessment.causes if c.id == cause_id)
 
 
@@ -130,10 +132,7 @@ def test_scoring_is_deterministic(mini: Ruleset) -> None:
     )
 )
 def test_answering_a_supporting_finding_yes_never_lowers_its_cause(base: dict[str, object]) -> None:
-    from tests.conftest import MINI_PACK
-    from nmt_assess.ruleset import load_ruleset
-
-    pack = _mini_cache(MINI_PACK, load_ruleset)
+    pack = _mini_pack()
     for finding in ("a", "b", "c"):
         without = {**base, finding: False}
         with_yes = {**base, finding: True}
@@ -142,13 +141,10 @@ def test_answering_a_supporting_finding_yes_never_lowers_its_cause(base: dict[st
         assert high >= low
 
 
-_CACHE: dict[object, Ruleset] = {}
-
-
-def _mini_cache(path: object, loader) -> Ruleset:  # type: ignore[no-untyped-def]
-    if path not in _CACHE:
-        _CACHE[path] = loader(path)
-    return _CACHE[path]
+@functools.cache
+def _mini_pack() -> Ruleset:
+    """Hypothesis runs many examples per test, so the pack is loaded once, not per example."""
+    return load_ruleset(MINI_PACK)
 
 
 @pytest.mark.parametrize("age", [61, 90])

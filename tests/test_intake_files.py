@@ -77,7 +77,10 @@ def test_yaml_syntax_error_names_the_line(ruleset: Ruleset) -> None:
 
 def test_bytes_that_are_not_utf8(ruleset: Ruleset) -> None:
     [line] = problems("not_utf8.yaml", ruleset)
-    assert line == f"{INTAKES / 'not_utf8.yaml'}: file: not UTF-8 text (byte 34) (save the file as UTF-8)"
+    assert (
+        line
+        == f"{INTAKES / 'not_utf8.yaml'}: file: not UTF-8 text (byte 34) (save the file as UTF-8)"
+    )
 
 
 def test_empty_file(ruleset: Ruleset) -> None:

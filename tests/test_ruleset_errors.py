@@ -101,7 +101,9 @@ def test_duplicate_key_in_a_rule_file(pack: Path) -> None:
 
 def test_cause_file_not_listed_in_the_pack(pack: Path) -> None:
     shutil.copy(pack / "causes" / "beta.yaml", pack / "causes" / "gamma.yaml")
-    assert problems(pack) == ["causes/gamma.yaml: file: cause file not listed under 'causes' in pack.yaml"]
+    assert problems(pack) == [
+        "causes/gamma.yaml: file: cause file not listed under 'causes' in pack.yaml"
+    ]
 
 
 def test_missing_findings_file(pack: Path) -> None:
