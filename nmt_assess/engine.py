@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 
 from nmt_assess.models import (
     AllOf,
@@ -59,53 +58,67 @@ def log_odds(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
-@dataclass(frozen=True)
-class _Firing:
-    """One rule evaluated against an intake: the factor it would apply, if any."""
-
-    rule: Rule
-    state: bool | None
-    factor: float | None
-
-
 class _Unit:
-    """An ungrouped rule, or a group whose members share one strongest-for/against slot."""
+    """An ungrouped rule, or a group whose members share one strongest-for/against slot.
+
+    A rule's value is the ln of the factor it applies, or None when it applies none.
+    """
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
         self.findings = {f for rule in rules for f in rule.findings()}
+        # ln lr and ln lr_absent are taken once: values() runs in the hot loop
+        self._logs = [
+            (
+                rule,
+                math.log(rule.lr.lr),
+                None if rule.lr_absent is None else math.log(rule.lr_absent.lr),
+            )
+            for rule in rules
+        ]
+        self.rules_using = {
+            finding: [i for i, rule in enumerate(rules) if finding in set(rule.findings())]
+            for finding in self.findings
+        }
 
-    def fire(self, findings: Findings) -> list[_Firing]:
-        firings = []
-        for rule in self.rules:
-            if rule.unless is not None and rule.unless.evaluate(findings):
-                firings.append(_Firing(rule, None, None))
+    def value(self, index: int, findings: Findings) -> float | None:
+        rule, log_lr, log_absent = self._logs[index]
+        if rule.unless is not None and rule.unless.evaluate(findings):
+            return None
+        state = rule.when.evaluate(findings)
+        if state:
+            return log_lr
+        return log_absent if state is False else None
+
+    def values(self, findings: Findings) -> list[float | None]:
+        return [self.value(index, findings) for index in range(len(self.rules))]
+
+    @staticmethod
+    def leaders(values: list[float | None]) -> tuple[int | None, int | None]:
+        """The rule indices of the strongest factor for and the strongest against."""
+        best_for = best_against = None
+        high = low = 0.0
+        for index, value in enumerate(values):
+            if value is None:
                 continue
-            state = rule.when.evaluate(findings)
-            weight = rule.lr if state else rule.lr_absent if state is False else None
-            firings.append(_Firing(rule, state, None if weight is None else weight.lr))
-        return firings
-
-    def counted(self, firings: list[_Firing]) -> tuple[_Firing | None, _Firing | None]:
-        """The strongest firing for the cause and the strongest against it."""
-        best_for = max(
-            (f for f in firings if f.factor is not None and f.factor > 1),
-            key=lambda f: f.factor or 0,
-            default=None,
-        )
-        best_against = min(
-            (f for f in firings if f.factor is not None and f.factor < 1),
-            key=lambda f: f.factor or 0,
-            default=None,
-        )
+            if value > high:
+                best_for, high = index, value
+            elif value < low:
+                best_against, low = index, value
         return best_for, best_against
 
-    def log_factor(self, findings: Findings) -> float:
-        return sum(
-            math.log(f.factor)
-            for f in self.counted(self.fire(findings))
-            if f is not None and f.factor is not None
-        )
+    @staticmethod
+    def combine(values: list[float | None]) -> float:
+        """ln of what the unit contributes: its strongest factor for plus its strongest against."""
+        high = low = 0.0
+        for value in values:
+            if value is None:
+                continue
+            if value > high:
+                high = value
+            elif value < low:
+                low = value
+        return high + low
 
 
 class _With:
@@ -128,10 +141,10 @@ class _CausePlan:
         for rule in cause.rules:
             members.setdefault(rule.group or f"\0{rule.id}", []).append(rule)
         self.units = [_Unit(rules) for rules in members.values()]
-        self.units_of: dict[str, list[_Unit]] = {}
-        for unit in self.units:
+        self.units_of: dict[str, list[int]] = {}
+        for index, unit in enumerate(self.units):
             for finding in unit.findings:
-                self.units_of.setdefault(finding, []).append(unit)
+                self.units_of.setdefault(finding, []).append(index)
         tests = [
             test
             for rule in cause.rules
@@ -161,7 +174,7 @@ class Engine:
         order = {plan.cause.id: index for index, plan in enumerate(self.plans)}
         assessed.sort(key=lambda c: (-c.probability, order[c.id]))
         ranked = tuple(c.model_copy(update={"rank": rank}) for rank, c in enumerate(assessed, 1))
-        return Assessment(
+        return Assessment.model_construct(
             intake_id=intake.id,
             intake_date=intake.date,
             ruleset=self.info,
@@ -170,6 +183,7 @@ class Engine:
             unscreened_red_flags=unscreened,
             causes=ranked,
             disclaimer=self.ruleset.disclaimer,
+            schema_version=1,
         )
 
     def screen(
@@ -181,7 +195,7 @@ class Engine:
             state = flag.when.evaluate(findings)
             if state:
                 raised.append(
-                    RaisedFlag(
+                    RaisedFlag.model_construct(
                         id=flag.id,
                         title=flag.title,
                         action=flag.action,
@@ -195,71 +209,54 @@ class Engine:
                     dict.fromkeys(f for f in flag.when.findings() if findings.get(f) is None)
                 )
                 unscreened.append(
-                    UnscreenedFlag(id=flag.id, action=flag.action, unanswered=unanswered)
+                    UnscreenedFlag.model_construct(
+                        id=flag.id, action=flag.action, unanswered=unanswered
+                    )
                 )
         raised.sort(key=lambda flag: flag.action.severity)
         return tuple(raised), tuple(unscreened)
 
     def _assess(self, plan: _CausePlan, findings: Findings) -> CauseAssessment:
         cause = plan.cause
-        contributions = list(self._contributions(plan, findings))
-        total = log_odds(cause.prior) + sum(math.log(c.factor) for c in contributions if c.counted)
+        values = [unit.values(findings) for unit in plan.units]
+        total = log_odds(cause.prior) + sum(_Unit.combine(v) for v in values)
         p = probability(total)
-        return CauseAssessment(
+        return CauseAssessment.model_construct(
             id=cause.id,
             title=cause.title,
             rank=0,
             probability=round(p, _DIGITS),
             band=self.ruleset.band(p),
             prior=cause.prior,
-            contributions=tuple(_with_shares(contributions)),
-            check_next=tuple(self._check_next(plan, findings, total)),
+            contributions=tuple(_with_shares(list(_contributions(plan, values, findings)))),
+            check_next=tuple(self._check_next(plan, values, findings, total)),
             muscles_to_palpate=self._muscles(cause, findings),
         )
 
-    def _contributions(self, plan: _CausePlan, findings: Findings) -> Iterator[Contribution]:
-        for unit in plan.units:
-            firings = unit.fire(findings)
-            best_for, best_against = unit.counted(firings)
-            for firing in firings:
-                if firing.factor is None or firing.factor == 1:
-                    continue
-                leader = best_for if firing.factor > 1 else best_against
-                counted = leader is firing
-                yield Contribution(
-                    rule=firing.rule.id,
-                    findings=tuple(_witnesses(firing.rule.when, findings)),
-                    direction="for" if firing.factor > 1 else "against",
-                    factor=firing.factor,
-                    basis=(
-                        firing.rule.lr if firing.state else firing.rule.lr_absent or firing.rule.lr
-                    ).basis,
-                    counted=counted,
-                    share=0.0,
-                    group=firing.rule.group,
-                    because=firing.rule.because,
-                    source=firing.rule.source,
-                    outweighed_by=None if counted or leader is None else leader.rule.id,
-                )
-
     def _check_next(
-        self, plan: _CausePlan, findings: Findings, total: float
+        self,
+        plan: _CausePlan,
+        values: list[list[float | None]],
+        findings: Findings,
+        total: float,
     ) -> Iterator[CheckNext]:
         p = probability(total)
         options = []
-        for finding_id, values in plan.candidates.items():
+        for finding_id, candidates in plan.candidates.items():
             if findings.get(finding_id) is not None:
                 continue
-            units = plan.units_of[finding_id]
-            before = sum(unit.log_factor(findings) for unit in units)
-            reachable = [
-                probability(
-                    total
-                    - before
-                    + sum(u.log_factor(_With(findings, finding_id, v)) for u in units)
-                )
-                for v in values
-            ]
+            touched = plan.units_of[finding_id]
+            before = sum(_Unit.combine(values[u]) for u in touched)
+            reachable = []
+            for candidate in candidates:
+                view = _With(findings, finding_id, candidate)
+                after = 0.0
+                for u in touched:
+                    unit, changed = plan.units[u], list(values[u])
+                    for index in unit.rules_using[finding_id]:
+                        changed[index] = unit.value(index, view)
+                    after += _Unit.combine(changed)
+                reachable.append(probability(total - before + after))
             low, high = min(reachable), max(reachable)
             shift = max(high - p, p - low)
             if shift >= CHECK_NEXT_MIN_SHIFT:
@@ -267,7 +264,7 @@ class Engine:
         options.sort(key=lambda option: -option[0])  # stable: catalog order breaks ties
         for _, finding_id, low, high in options[:CHECK_NEXT_LIMIT]:
             finding = self.ruleset.findings[finding_id]
-            yield CheckNext(
+            yield CheckNext.model_construct(
                 finding=finding_id,
                 question=finding.question,
                 asked_of=finding.asked_of,
@@ -285,6 +282,32 @@ class Engine:
             for region in regions  # type: ignore[union-attr]
             if region in referral
         }
+
+
+def _contributions(
+    plan: _CausePlan, values: list[list[float | None]], findings: Findings
+) -> Iterator[Contribution]:
+    for unit, unit_values in zip(plan.units, values, strict=True):
+        leaders = _Unit.leaders(unit_values)
+        for index, value in enumerate(unit_values):
+            if not value:  # None (no factor) or ln 1 (no effect)
+                continue
+            rule = unit.rules[index]
+            leader = leaders[0] if value > 0 else leaders[1]
+            weight = rule.lr if value == math.log(rule.lr.lr) else rule.lr_absent or rule.lr
+            yield Contribution.model_construct(
+                rule=rule.id,
+                findings=tuple(_witnesses(rule.when, findings)),
+                direction="for" if value > 0 else "against",
+                factor=weight.lr,
+                basis=weight.basis,
+                counted=leader == index,
+                share=0.0,
+                group=rule.group,
+                because=rule.because,
+                source=rule.source,
+                outweighed_by=None if leader in (index, None) else unit.rules[leader].id,
+            )
 
 
 def _with_shares(contributions: list[Contribution]) -> Iterator[Contribution]:
