@@ -371,6 +371,8 @@ class Ruleset(Frozen):
     referral_finding: str | None = None
     referral: dict[str, Referral] = {}
     sources: dict[str, str] = {}
+    #: Plain-words paragraphs for the client (what a session involves, soreness afterwards).
+    client_information: tuple[str, ...] = ()
 
     def band(self, probability: float) -> str:
         for band in self.bands:
@@ -459,3 +461,34 @@ class Assessment(Frozen):
 
 for _model in (AllOf, AnyOf, Not, AtLeast, Rule, RedFlag):
     _model.model_rebuild()
+
+
+# --- batch records (JSON, JSONL): an assessment or an error, each saying where it came from ---
+
+
+class RecordSource(Frozen):
+    file: str
+    line: int | None
+    record: int
+
+
+class RecordError(Frozen):
+    line: int | None
+    field: str
+    message: str
+    hint: str | None
+
+
+class SourcedAssessment(Assessment):
+    """A batch output record: the assessment and the input record it came from."""
+
+    source: RecordSource
+
+
+class ErrorRecord(Frozen):
+    """A batch output record for an input record that could not be scored."""
+
+    schema_version: Literal[1] = 1
+    intake_id: str | None
+    source: RecordSource
+    errors: tuple[RecordError, ...] = Field(min_length=1)

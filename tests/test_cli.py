@@ -87,7 +87,7 @@ def test_bad_intake_exits_2_with_located_problems_on_stderr() -> None:
 def test_missing_file_exits_2() -> None:
     result = runner.invoke(app, ["score", "no-such-intake.yaml"])
     assert result.exit_code == 2
-    assert "no-such-intake.yaml: file: cannot read: No such file or directory" in result.stderr
+    assert "no-such-intake.yaml: path: no such file or folder" in result.stderr
 
 
 def test_unknown_format_is_a_usage_error() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nmt_assess.cli import score
+from nmt_assess.cli import questionnaire, score
 
 app = typer.Typer(
     name="nmt-assess",
@@ -17,11 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command(name="score", help=score.__doc__)(score.score)
-
-
-@app.callback()
-def _root() -> None:
-    """Keep sub-commands as sub-commands even while there is only one."""
+app.command(name="questionnaire", help=questionnaire.__doc__)(questionnaire.questionnaire)
 
 
 def main() -> None:

@@ -1,8 +1,10 @@
-"""Score one intake file and explain the result: red flags first, then the ranked causes."""
+"""Score intake files: one intake explained, or a batch of exported intakes streamed out."""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,32 +12,83 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from nmt_assess.cli import exit_codes
+from nmt_assess.writers.formats import OutputFormat
 
 if TYPE_CHECKING:
-    from nmt_assess.problems import ProblemsError
+    from nmt_assess.batch import Record, Tally
+    from nmt_assess.models import Ruleset
+    from nmt_assess.problems import Problem
+    from nmt_assess.readers.csv_reader import ColumnMap
+    from nmt_assess.readers.inputs import Input
 
 
-class OutputFormat(str, Enum):
-    text = "text"
+class InputFormat(str, Enum):
+    yaml = "yaml"
     json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class FailOn(str, Enum):
+    refer = "refer"
+    urgent = "urgent"
+    emergency = "emergency"
+
+
+_SUFFIX_FORMAT = {
+    ".json": OutputFormat.json,
+    ".jsonl": OutputFormat.jsonl,
+    ".csv": OutputFormat.csv,
+    ".md": OutputFormat.markdown,
+    ".html": OutputFormat.html,
+    ".htm": OutputFormat.html,
+}
 
 
 def score(
-    intake: Annotated[
-        Path,
+    paths: Annotated[
+        list[str],
         typer.Argument(
-            help="Intake file (YAML or JSON), e.g. a case in rules/cases/.", show_default=False
+            help="Intake files (.yaml .json .jsonl .csv, FHIR JSON), folders, globs, - (stdin).",
+            show_default=False,
+            metavar="PATH...",
         ),
     ],
     output_format: Annotated[
-        OutputFormat,
+        OutputFormat | None,
         typer.Option(
-            "--format", "-f", help="text: explained view; json: stable document for scripts."
+            "--format",
+            "-f",
+            help="text (one intake, explained), table, json, jsonl, csv, markdown, html, fhir. "
+            "Default: text for one intake file; for a batch, table on a terminal, else jsonl "
+            "(or from --output's suffix).",
+            show_default=False,
         ),
-    ] = OutputFormat.text,
-    top: Annotated[
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here (atomically) instead of to stdout."),
+    ] = None,
+    jobs: Annotated[
         int | None,
-        typer.Option("--top", min=1, help="Explain only the top N causes (text format)."),
+        typer.Option("--jobs", "-j", min=1, help="Processes for a batch. Default: all cores."),
+    ] = None,
+    input_format: Annotated[
+        InputFormat | None,
+        typer.Option(
+            "--input-format", help="Format of the inputs when the suffix cannot tell (stdin)."
+        ),
+    ] = None,
+    column_map: Annotated[
+        Path | None,
+        typer.Option("--map", help="YAML map of CSV column titles and answer words to findings."),
+    ] = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option("--fail-on", help="Exit 3 when any intake raises a red flag this severe."),
+    ] = None,
+    top: Annotated[
+        int | None, typer.Option("--top", min=1, help="Explain only the top N causes (text).")
     ] = None,
     rules: Annotated[
         Path | None,
@@ -46,35 +99,228 @@ def score(
         ),
     ] = None,
 ) -> None:
-    """Score an intake file: red flags first, then the five causes ranked and explained."""
-    from nmt_assess.engine import score as score_intake
+    """Score intakes: red flags first, then the five causes ranked and explained."""
     from nmt_assess.problems import ProblemsError
-    from nmt_assess.readers.intake_file import read_intake_file
+    from nmt_assess.readers.csv_reader import ColumnMap
+    from nmt_assess.readers.inputs import InputError, check_csv_headers, expand_inputs
     from nmt_assess.ruleset import load_ruleset
 
     try:
         ruleset = load_ruleset(rules)
-        assessment = score_intake(ruleset, read_intake_file(intake, ruleset))
-    except ProblemsError as error:
-        _report_problems(error)
+        inputs = expand_inputs(paths, input_format.value if input_format else None)
+        mapping = _load_column_map(column_map) if column_map else ColumnMap()
+        check_csv_headers(inputs, ruleset.findings, mapping)
+    except (ProblemsError, InputError) as error:
+        _report_problems(error.problems)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
+    if _is_single(inputs, output_format):
+        _score_single(inputs[0], ruleset, output_format or OutputFormat.text, output, top)
+        return
+    chosen = output_format or _batch_default(output)
+    tally = _score_batch(inputs, ruleset, mapping, chosen, output, jobs)
+    raise typer.Exit(_exit_code(tally, fail_on))
+
+
+def _is_single(inputs: list[Input], output_format: OutputFormat | None) -> bool:
+    """One YAML or JSON intake file, shown explained (text) or as one JSON document."""
+    return (
+        len(inputs) == 1
+        and inputs[0].kind in ("yaml", "json")
+        and output_format in (None, OutputFormat.text, OutputFormat.json)
+    )
+
+
+def _score_single(
+    source: Input,
+    ruleset: Ruleset,
+    output_format: OutputFormat,
+    output: Path | None,
+    top: int | None,
+) -> None:
+    from nmt_assess.engine import score as score_intake
+    from nmt_assess.models import Intake
+    from nmt_assess.readers.inputs import InputError, read_records
+    from nmt_assess.readers.records import validate_record
+
+    notices: list[str] = []
+    try:
+        records = list(
+            read_records(source, ruleset.findings, _empty_map(), sys.stdin.buffer, notices)
+        )
+    except InputError as error:
+        _report_problems(error.problems)
+        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
+    if len(records) != 1:  # a JSON list or a FHIR Bundle: score it as a batch
+        _note(notices)
+        tally = _score_records(records, ruleset, output_format, output, 1)
+        raise typer.Exit(_exit_code(tally, None))
+    result = validate_record(records[0], ruleset.findings)
+    if not isinstance(result, Intake):
+        _report_problems(result)
+        raise typer.Exit(exit_codes.UNUSABLE_INPUT)
+    assessment = score_intake(ruleset, result)
     if output_format is OutputFormat.json:
         from nmt_assess.writers.json_writer import assessment_json
 
-        sys.stdout.write(assessment_json(assessment))
+        _emit(assessment_json(assessment), output)
         return
-    from rich.console import Console
-
     from nmt_assess.writers.terminal import render_assessment
 
-    Console().print(render_assessment(assessment, ruleset, top=top))
+    if output is None:
+        from rich.console import Console
+
+        Console().print(render_assessment(assessment, ruleset, top=top))
+        return
+    from nmt_assess.output import atomic_text_file
+
+    with atomic_text_file(output) as out:
+        from rich.console import Console
+
+        Console(file=out, width=100, no_color=True).print(
+            render_assessment(assessment, ruleset, top=top)
+        )
 
 
-def _report_problems(error: ProblemsError) -> None:
-    for problem in error.problems:
+def _score_batch(
+    inputs: list[Input],
+    ruleset: Ruleset,
+    mapping: ColumnMap,
+    output_format: OutputFormat,
+    output: Path | None,
+    jobs: int | None,
+) -> Tally:
+    from nmt_assess.batch import default_jobs
+    from nmt_assess.readers.inputs import read_records
+
+    notices: list[str] = []
+    records = (
+        record
+        for source in inputs
+        for record in read_records(source, ruleset.findings, mapping, sys.stdin.buffer, notices)
+    )
+    tally = _score_records(records, ruleset, output_format, output, jobs or default_jobs())
+    _note(notices)
+    return tally
+
+
+def _score_records(
+    records: Iterable[object],
+    ruleset: Ruleset,
+    output_format: OutputFormat,
+    output: Path | None,
+    jobs: int,
+) -> Tally:
+    from nmt_assess.batch import Tally, score_stream
+    from nmt_assess.readers.fhir import FhirUnavailable
+    from nmt_assess.readers.inputs import InputError
+    from nmt_assess.writers.formats import batch_writer_class
+
+    tally = Tally()
+    writer_class = batch_writer_class(output_format)
+    try:
+        with _opened(output) as out:
+            writer = writer_class(out, ruleset)
+            writer.begin()
+            for record in _with_progress(score_stream(records, ruleset, jobs)):  # type: ignore[arg-type]
+                tally.add(record)
+                writer.write(record)
+            writer.end()
+    except InputError as error:
+        _report_problems(error.problems)
+        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
+    except FhirUnavailable as error:
+        print(f"nmt-assess: {error}", file=sys.stderr)
+        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
+    print(tally.summary(), file=sys.stderr)
+    return tally
+
+
+def _opened(output: Path | None):  # type: ignore[no-untyped-def]
+    import contextlib
+
+    if output is not None:
+        from nmt_assess.output import atomic_text_file
+
+        return atomic_text_file(output)
+    return contextlib.nullcontext(sys.stdout)
+
+
+def _with_progress(records: Iterator[Record]) -> Iterator[Record]:
+    """A live count on stderr when a person is watching; nothing otherwise."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        yield from records
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.completed} intakes scored"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("scoring", total=None)
+        for record in records:
+            progress.advance(task)
+            yield record
+
+
+def _batch_default(output: Path | None) -> OutputFormat:
+    if output is not None:
+        return _SUFFIX_FORMAT.get(output.suffix.lower(), OutputFormat.jsonl)
+    return OutputFormat.table if sys.stdout.isatty() else OutputFormat.jsonl
+
+
+def _exit_code(tally: Tally, fail_on: FailOn | None) -> int:
+    from nmt_assess.models import Action
+
+    if fail_on is not None and tally.raised_at_least(Action(fail_on.value)):
+        return exit_codes.RED_FLAG_RAISED
+    return exit_codes.SOME_FAILED if tally.failed else exit_codes.OK
+
+
+def _load_column_map(path: Path) -> ColumnMap:
+    from nmt_assess.marked_yaml import YamlSyntaxError, load_marked
+    from nmt_assess.problems import Problem, ProblemsError
+    from nmt_assess.readers.csv_reader import parse_column_map
+
+    try:
+        document = load_marked(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ProblemsError(
+            [Problem(str(path), None, "file", f"cannot read: {error.strerror}")]
+        ) from None
+    except (YamlSyntaxError, UnicodeDecodeError) as error:
+        line = getattr(error, "line", None)
+        raise ProblemsError([Problem(str(path), line, "map", str(error))]) from None
+    result = parse_column_map(document, str(path))
+    if isinstance(result, list):
+        raise ProblemsError(result)
+    return result
+
+
+def _empty_map() -> ColumnMap:
+    from nmt_assess.readers.csv_reader import ColumnMap
+
+    return ColumnMap()
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from nmt_assess.output import atomic_text_file
+
+    with atomic_text_file(output) as out:
+        out.write(text)
+
+
+def _note(notices: list[str]) -> None:
+    for notice in notices:
+        print(f"nmt-assess: {notice}", file=sys.stderr)
+
+
+def _report_problems(problems: list[Problem]) -> None:
+    for problem in problems:
         print(problem.format(), file=sys.stderr)
-    files = sorted({problem.file for problem in error.problems})
-    count = len(error.problems)
+    files = sorted({problem.file for problem in problems})
+    count = len(problems)
     print(
         f"nmt-assess: {count} problem{'s' if count != 1 else ''} in {', '.join(files)}; "
         "nothing was scored.",

@@ -65,6 +65,7 @@ class _PackReader:
             "bands": pack.get("bands"),
             "referral_cause": (pack.get("referral") or {}).get("cause"),
             "referral_finding": (pack.get("referral") or {}).get("finding"),
+            "client_information": pack.get("client_information") or (),
             "sha256": self.digest.hexdigest(),
             "findings": {f.id: f for f in findings},
             "causes": causes,

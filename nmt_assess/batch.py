@@ -1,0 +1,114 @@
+"""Batch scoring: records stream in, are scored (in parallel when it pays), and stream out in
+input order. One input record gives exactly one output record: an assessment or an error."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from nmt_assess.engine import Engine
+from nmt_assess.models import Action, Intake, Ruleset
+from nmt_assess.readers.records import RawRecord, validate_record
+
+CHUNK_SIZE = 200
+#: Chunks in flight per worker: enough to keep workers busy, few enough to keep memory flat.
+CHUNKS_PER_WORKER = 3
+
+Record = dict[str, Any]
+
+
+def score_record(engine: Engine, raw: RawRecord) -> Record:
+    """The assessment as its JSON document (with `source`), or an error record."""
+    result = validate_record(raw, engine.ruleset.findings)
+    if isinstance(result, Intake):
+        document = engine.score(result).model_dump(mode="json")
+        document["source"] = raw.origin.as_dict()
+        return document
+    intake_id = raw.document.get("id") if isinstance(raw.document, dict) else None
+    return {
+        "schema_version": 1,
+        "intake_id": None if intake_id is None else str(intake_id),
+        "source": raw.origin.as_dict(),
+        "errors": [
+            {"line": p.line, "field": p.field, "message": p.message, "hint": p.hint} for p in result
+        ],
+    }
+
+
+def score_stream(records: Iterable[RawRecord], ruleset: Ruleset, jobs: int) -> Iterator[Record]:
+    """Score every record, in input order, with up to `jobs` processes."""
+    engine = Engine(ruleset)
+    iterator = iter(records)
+    first = list(itertools.islice(iterator, CHUNK_SIZE))
+    if jobs <= 1 or len(first) < CHUNK_SIZE:
+        # Small inputs are scored here: starting processes would cost more than it saves.
+        yield from (score_record(engine, raw) for raw in itertools.chain(first, iterator))
+        return
+    yield from _parallel(itertools.chain(first, iterator), ruleset, jobs)
+
+
+def _parallel(records: Iterator[RawRecord], ruleset: Ruleset, jobs: int) -> Iterator[Record]:
+    pending: deque[Future[list[Record]]] = deque()
+    limit = jobs * CHUNKS_PER_WORKER
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(ruleset,)) as pool:
+        for chunk in _chunks(records):
+            if len(pending) >= limit:
+                yield from pending.popleft().result()
+            pending.append(pool.submit(_score_chunk, chunk))
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _chunks(records: Iterator[RawRecord]) -> Iterator[list[RawRecord]]:
+    while chunk := list(itertools.islice(records, CHUNK_SIZE)):
+        yield chunk
+
+
+# A worker process keeps its engine between chunks; this is per-process state, set once.
+_worker_engine: Engine | None = None
+
+
+def _start_worker(ruleset: Ruleset) -> None:
+    global _worker_engine
+    _worker_engine = Engine(ruleset)
+
+
+def _score_chunk(chunk: list[RawRecord]) -> list[Record]:
+    assert _worker_engine is not None
+    return [score_record(_worker_engine, raw) for raw in chunk]
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@dataclass
+class Tally:
+    """What a batch did, for the summary line and the exit code."""
+
+    scored: int = 0
+    failed: int = 0
+    most_severe: Counter[str] = field(default_factory=Counter)
+
+    def add(self, record: Record) -> None:
+        if "errors" in record:
+            self.failed += 1
+            return
+        self.scored += 1
+        if record["red_flags"]:
+            self.most_severe[record["red_flags"][0]["action"]] += 1
+
+    def raised_at_least(self, action: Action) -> bool:
+        return any(Action(name).severity <= action.severity for name in self.most_severe)
+
+    def summary(self) -> str:
+        serious = self.most_severe["emergency"] + self.most_severe["urgent"]
+        return (
+            f"nmt-assess: scored {self.scored}, failed {self.failed}; "
+            f"{serious} with urgent or emergency red flags"
+        )

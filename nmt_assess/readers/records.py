@@ -1,0 +1,64 @@
+"""Records: one intake as a reader found it, before validation, with where it came from.
+
+Readers yield RawRecords; validating one against the catalog gives an Intake or located
+Problems. Every input record becomes exactly one RawRecord, so nothing a user gave is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from nmt_assess.intake import validate_intake
+from nmt_assess.models import Finding, Intake
+from nmt_assess.problems import Problem
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record came from: a file (or <stdin>), its line or row, its number in the file."""
+
+    file: str
+    line: int | None
+    record: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "record": self.record}
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    origin: Origin
+    #: The intake-shaped mapping ({id, date, findings}), or None when it could not be parsed.
+    document: Any = None
+    #: Line of each key path's last key, where the format knows it (YAML).
+    key_lines: Mapping[str, int] = field(default_factory=dict)
+    #: How the input names a finding (a CSV column, a FHIR linkId), used in messages.
+    field_names: Mapping[str, str] = field(default_factory=dict)
+    #: Why the record could not be parsed at all.
+    problems: tuple[Problem, ...] = ()
+
+
+def validate_record(record: RawRecord, catalog: Mapping[str, Finding]) -> Intake | list[Problem]:
+    """The record's intake, or every problem with it, located as precisely as its format allows."""
+    if record.problems:
+        return list(record.problems)
+    result = validate_intake(record.document, catalog)
+    if isinstance(result, Intake):
+        return result
+    problems = []
+    for problem in result:
+        key = str(problem.path[-1]) if problem.path else ""
+        line = record.key_lines.get(key, record.origin.line)
+        label = problem.field
+        if key in record.field_names:
+            label = f"{record.field_names[key]} ({problem.field})"
+        problems.append(Problem(record.origin.file, line, label, problem.message, problem.hint))
+    return problems
+
+
+def unparsable(origin: Origin, field_name: str, message: str, hint: str | None = None) -> RawRecord:
+    return RawRecord(
+        origin, problems=(Problem(origin.file, origin.line, field_name, message, hint),)
+    )
