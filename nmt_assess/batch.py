@@ -26,7 +26,7 @@ def score_record(engine: Engine, raw: RawRecord) -> Record:
     """The assessment as its JSON document (with `source`), or an error record."""
     result = validate_record(raw, engine.ruleset.findings)
     if isinstance(result, Intake):
-        document = engine.score(result).model_dump(mode="json")
+        document = engine.assess(result)
         document["source"] = raw.origin.as_dict()
         return document
     intake_id = raw.document.get("id") if isinstance(raw.document, dict) else None

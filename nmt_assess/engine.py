@@ -8,12 +8,16 @@ A rule applies its `lr` when its condition holds and its `lr_absent` (if any) wh
 is answered and does not hold; a rule that depends on an unknown finding contributes nothing.
 Rules in one group are not independent, so a group contributes only its strongest factor for
 the cause and its strongest factor against it.
+
+`Engine.assess` builds the assessment as its JSON document (what batches write); `score` gives
+the validated Assessment model.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from nmt_assess.models import (
     AllOf,
@@ -21,28 +25,25 @@ from nmt_assess.models import (
     Assessment,
     AtLeast,
     Cause,
-    CauseAssessment,
-    CheckNext,
     Condition,
-    Contribution,
     Finding,
     Findings,
     FindingTest,
     FindingType,
     Intake,
     Not,
-    RaisedFlag,
     Rule,
     Ruleset,
-    RulesetInfo,
-    UnscreenedFlag,
     Value,
 )
+from nmt_assess.predicates import Predicate, compile_condition
 
 CHECK_NEXT_LIMIT = 3
 #: The smallest change in probability worth suggesting a question for.
 CHECK_NEXT_MIN_SHIFT = 0.01
 _DIGITS = 4
+
+Document = dict[str, Any]
 
 
 def score(ruleset: Ruleset, intake: Intake) -> Assessment:
@@ -67,10 +68,11 @@ class _Unit:
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
         self.findings = {f for rule in rules for f in rule.findings()}
-        # ln lr and ln lr_absent are taken once: values() runs in the hot loop
-        self._logs = [
+        # compiled once, logs taken once: value() runs in the hot loop
+        self._compiled: list[tuple[Predicate, Predicate | None, float, float | None]] = [
             (
-                rule,
+                compile_condition(rule.when),
+                None if rule.unless is None else compile_condition(rule.unless),
                 math.log(rule.lr.lr),
                 None if rule.lr_absent is None else math.log(rule.lr_absent.lr),
             )
@@ -82,10 +84,10 @@ class _Unit:
         }
 
     def value(self, index: int, findings: Findings) -> float | None:
-        rule, log_lr, log_absent = self._logs[index]
-        if rule.unless is not None and rule.unless.evaluate(findings):
+        when, unless, log_lr, log_absent = self._compiled[index]
+        if unless is not None and unless(findings):  # type: ignore[arg-type]
             return None
-        state = rule.when.evaluate(findings)
+        state = when(findings)  # type: ignore[arg-type]
         if state:
             return log_lr
         return log_absent if state is False else None
@@ -121,21 +123,10 @@ class _Unit:
         return high + low
 
 
-class _With:
-    """The intake's findings with one more answer, without copying them."""
-
-    __slots__ = ("base", "finding", "value")
-
-    def __init__(self, base: Findings, finding: str, value: Value) -> None:
-        self.base, self.finding, self.value = base, finding, value
-
-    def get(self, key: str, /) -> Value | None:
-        return self.value if key == self.finding else self.base.get(key)
-
-
 class _CausePlan:
     def __init__(self, cause: Cause, catalog: Mapping[str, Finding]) -> None:
         self.cause = cause
+        self.prior_log_odds = log_odds(cause.prior)
         # Ungrouped rules are units of one; a group's rules form one unit where it first appears.
         members: dict[str, list[Rule]] = {}
         for rule in cause.rules:
@@ -165,73 +156,76 @@ class Engine:
     def __init__(self, ruleset: Ruleset) -> None:
         self.ruleset = ruleset
         self.plans = [_CausePlan(cause, ruleset.findings) for cause in ruleset.causes]
-        self.info = RulesetInfo(name=ruleset.name, version=ruleset.version, sha256=ruleset.sha256)
+        self.order = {plan.cause.id: index for index, plan in enumerate(self.plans)}
+        self.flags = [(flag, compile_condition(flag.when)) for flag in ruleset.red_flags]
+        self.info = {"name": ruleset.name, "version": ruleset.version, "sha256": ruleset.sha256}
 
     def score(self, intake: Intake) -> Assessment:
-        findings = intake.findings
-        raised, unscreened = self.screen(findings)
-        assessed = [self._assess(plan, findings) for plan in self.plans]
-        order = {plan.cause.id: index for index, plan in enumerate(self.plans)}
-        assessed.sort(key=lambda c: (-c.probability, order[c.id]))
-        ranked = tuple(c.model_copy(update={"rank": rank}) for rank, c in enumerate(assessed, 1))
-        return Assessment.model_construct(
-            intake_id=intake.id,
-            intake_date=intake.date,
-            ruleset=self.info,
-            referral_first=any(flag.action.is_referral_first for flag in raised),
-            red_flags=raised,
-            unscreened_red_flags=unscreened,
-            causes=ranked,
-            disclaimer=self.ruleset.disclaimer,
-            schema_version=1,
-        )
+        return Assessment.model_validate(self.assess(intake))
 
-    def screen(
-        self, findings: Findings
-    ) -> tuple[tuple[RaisedFlag, ...], tuple[UnscreenedFlag, ...]]:
+    def assess(self, intake: Intake) -> Document:
+        """The assessment as its JSON document (schema_version 1)."""
+        findings = intake.findings
+        raised, unscreened = self._screen(findings)
+        causes = [self._assess(plan, findings) for plan in self.plans]
+        causes.sort(key=lambda c: (-c["probability"], self.order[c["id"]]))
+        for rank, cause in enumerate(causes, 1):
+            cause["rank"] = rank
+        return {
+            "schema_version": 1,
+            "intake_id": intake.id,
+            "intake_date": None if intake.date is None else intake.date.isoformat(),
+            "ruleset": dict(self.info),
+            "referral_first": any(flag.action.is_referral_first for flag, _ in raised),
+            "red_flags": [
+                {
+                    "id": flag.id,
+                    "title": flag.title,
+                    "action": flag.action.value,
+                    "findings": list(_witnesses(flag.when, findings)),
+                    "advice": flag.advice,
+                    "source": list(flag.source),
+                }
+                for flag, _ in raised
+            ],
+            "unscreened_red_flags": unscreened,
+            "causes": causes,
+            "disclaimer": self.ruleset.disclaimer,
+        }
+
+    def _screen(self, findings: Findings) -> tuple[list[tuple[Any, bool]], list[Document]]:
         """Raised flags, most severe first, and flags that unanswered questions leave open."""
         raised, unscreened = [], []
-        for flag in self.ruleset.red_flags:
-            state = flag.when.evaluate(findings)
+        for flag, predicate in self.flags:
+            state = predicate(findings)  # type: ignore[arg-type]
             if state:
-                raised.append(
-                    RaisedFlag.model_construct(
-                        id=flag.id,
-                        title=flag.title,
-                        action=flag.action,
-                        findings=tuple(_witnesses(flag.when, findings)),
-                        advice=flag.advice,
-                        source=flag.source,
-                    )
-                )
+                raised.append((flag, True))
             elif state is None:
-                unanswered = tuple(
+                unanswered = list(
                     dict.fromkeys(f for f in flag.when.findings() if findings.get(f) is None)
                 )
                 unscreened.append(
-                    UnscreenedFlag.model_construct(
-                        id=flag.id, action=flag.action, unanswered=unanswered
-                    )
+                    {"id": flag.id, "action": flag.action.value, "unanswered": unanswered}
                 )
-        raised.sort(key=lambda flag: flag.action.severity)
-        return tuple(raised), tuple(unscreened)
+        raised.sort(key=lambda pair: pair[0].action.severity)
+        return raised, unscreened
 
-    def _assess(self, plan: _CausePlan, findings: Findings) -> CauseAssessment:
+    def _assess(self, plan: _CausePlan, findings: Findings) -> Document:
         cause = plan.cause
         values = [unit.values(findings) for unit in plan.units]
-        total = log_odds(cause.prior) + sum(_Unit.combine(v) for v in values)
+        total = plan.prior_log_odds + sum(_Unit.combine(v) for v in values)
         p = probability(total)
-        return CauseAssessment.model_construct(
-            id=cause.id,
-            title=cause.title,
-            rank=0,
-            probability=round(p, _DIGITS),
-            band=self.ruleset.band(p),
-            prior=cause.prior,
-            contributions=tuple(_with_shares(list(_contributions(plan, values, findings)))),
-            check_next=tuple(self._check_next(plan, values, findings, total)),
-            muscles_to_palpate=self._muscles(cause, findings),
-        )
+        return {
+            "id": cause.id,
+            "title": cause.title,
+            "rank": 0,
+            "probability": round(p, _DIGITS),
+            "band": self.ruleset.band(p),
+            "prior": cause.prior,
+            "contributions": _with_shares(list(_contributions(plan, values, findings))),
+            "check_next": list(self._check_next(plan, values, findings, total)),
+            "muscles_to_palpate": self._muscles(cause, findings),
+        }
 
     def _check_next(
         self,
@@ -239,7 +233,11 @@ class Engine:
         values: list[list[float | None]],
         findings: Findings,
         total: float,
-    ) -> Iterator[CheckNext]:
+    ) -> Iterator[Document]:
+        """The unanswered findings whose answer could move this cause most, either way.
+
+        Each candidate answer re-evaluates only the rules that read the finding.
+        """
         p = probability(total)
         options = []
         for finding_id, candidates in plan.candidates.items():
@@ -247,9 +245,10 @@ class Engine:
                 continue
             touched = plan.units_of[finding_id]
             before = sum(_Unit.combine(values[u]) for u in touched)
+            view = dict(findings)  # type: ignore[call-overload]
             reachable = []
             for candidate in candidates:
-                view = _With(findings, finding_id, candidate)
+                view[finding_id] = candidate
                 after = 0.0
                 for u in touched:
                     unit, changed = plan.units[u], list(values[u])
@@ -264,21 +263,21 @@ class Engine:
         options.sort(key=lambda option: -option[0])  # stable: catalog order breaks ties
         for _, finding_id, low, high in options[:CHECK_NEXT_LIMIT]:
             finding = self.ruleset.findings[finding_id]
-            yield CheckNext.model_construct(
-                finding=finding_id,
-                question=finding.question,
-                asked_of=finding.asked_of,
-                could_lower_to=round(low, _DIGITS),
-                could_raise_to=round(high, _DIGITS),
-            )
+            yield {
+                "finding": finding_id,
+                "question": finding.question,
+                "asked_of": finding.asked_of,
+                "could_lower_to": round(low, _DIGITS),
+                "could_raise_to": round(high, _DIGITS),
+            }
 
-    def _muscles(self, cause: Cause, findings: Findings) -> dict[str, tuple[str, ...]]:
+    def _muscles(self, cause: Cause, findings: Findings) -> dict[str, list[str]]:
         if cause.id != self.ruleset.referral_cause or not self.ruleset.referral_finding:
             return {}
         regions = findings.get(self.ruleset.referral_finding) or ()
         referral = self.ruleset.referral
         return {
-            region: referral[region].muscles
+            region: list(referral[region].muscles)
             for region in regions  # type: ignore[union-attr]
             if region in referral
         }
@@ -286,7 +285,7 @@ class Engine:
 
 def _contributions(
     plan: _CausePlan, values: list[list[float | None]], findings: Findings
-) -> Iterator[Contribution]:
+) -> Iterator[Document]:
     for unit, unit_values in zip(plan.units, values, strict=True):
         leaders = _Unit.leaders(unit_values)
         for index, value in enumerate(unit_values):
@@ -295,28 +294,29 @@ def _contributions(
             rule = unit.rules[index]
             leader = leaders[0] if value > 0 else leaders[1]
             weight = rule.lr if value == math.log(rule.lr.lr) else rule.lr_absent or rule.lr
-            yield Contribution.model_construct(
-                rule=rule.id,
-                findings=tuple(_witnesses(rule.when, findings)),
-                direction="for" if value > 0 else "against",
-                factor=weight.lr,
-                basis=weight.basis,
-                counted=leader == index,
-                share=0.0,
-                group=rule.group,
-                because=rule.because,
-                source=rule.source,
-                outweighed_by=None if leader in (index, None) else unit.rules[leader].id,
-            )
+            yield {
+                "rule": rule.id,
+                "findings": list(_witnesses(rule.when, findings)),
+                "direction": "for" if value > 0 else "against",
+                "factor": weight.lr,
+                "basis": weight.basis,
+                "counted": leader == index,
+                "share": value,  # ln factor for now; _with_shares turns it into a share
+                "group": rule.group,
+                "because": rule.because,
+                "source": list(rule.source),
+                "outweighed_by": None if leader in (index, None) else unit.rules[leader].id,
+            }
 
 
-def _with_shares(contributions: list[Contribution]) -> Iterator[Contribution]:
-    """Each counted contribution's signed share of the evidence (sum of |log LR| = 1)."""
-    total = sum(abs(math.log(c.factor)) for c in contributions if c.counted)
-    ordered = sorted(contributions, key=lambda c: (not c.counted, -abs(math.log(c.factor))))
-    for c in ordered:
-        share = math.log(c.factor) / total if c.counted and total else 0.0
-        yield c.model_copy(update={"share": round(share, _DIGITS)})
+def _with_shares(contributions: list[Document]) -> list[Document]:
+    """Each counted contribution's signed share of the evidence (sum of |ln LR| = 1); counted
+    contributions first, strongest first."""
+    total = sum(abs(c["share"]) for c in contributions if c["counted"])
+    contributions.sort(key=lambda c: (not c["counted"], -abs(c["share"])))
+    for c in contributions:
+        c["share"] = round(c["share"] / total, _DIGITS) if c["counted"] and total else 0.0
+    return contributions
 
 
 def _finding_tests(condition: Condition) -> Iterator[FindingTest]:
@@ -344,14 +344,14 @@ def _witnesses(condition: Condition, findings: Findings) -> Iterator[str]:
 
 
 def _deciding(condition: Condition, findings: Findings) -> Iterator[str]:
-    state = condition.evaluate(findings)
     if isinstance(condition, FindingTest):
-        if state is not None:
+        if findings.get(condition.finding) is not None:
             yield condition.finding
         return
     if isinstance(condition, Not):
         yield from _deciding(condition.not_, findings)
         return
+    state = condition.evaluate(findings)
     parts: Iterable[Condition]
     if isinstance(condition, AllOf):
         parts = condition.all

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from nmt_assess.models import Condition, _expand_shorthand
@@ -88,3 +90,28 @@ def test_one_operator_per_finding_test() -> None:
 def test_unknown_condition_shape_is_rejected() -> None:
     with pytest.raises(ValidationError, match="one of: finding, all, any, not, at_least"):
         cond({"fnding": "a"})
+
+
+def _answers() -> st.SearchStrategy[dict[str, object]]:
+    value = st.one_of(st.booleans(), st.integers(0, 10))
+    return st.dictionaries(st.sampled_from(["a", "b", "c"]), value)
+
+
+_SHAPES = [
+    "a",
+    {"finding": "a", "is": False},
+    {"finding": "a", "gte": 5},
+    {"all": ["a", {"not": "b"}]},
+    {"any": ["a", "b", {"finding": "c", "lt": 3}]},
+    {"at_least": 2, "of": ["a", "b", "c"]},
+    {"not": {"any": ["a", {"all": ["b", "c"]}]}},
+]
+
+
+@given(answers=_answers())
+def test_compiled_predicates_agree_with_the_condition_models(answers: dict[str, object]) -> None:
+    from nmt_assess.predicates import compile_condition
+
+    for shape in _SHAPES:
+        condition = cond(shape)
+        assert compile_condition(condition)(answers) is condition.evaluate(answers)  # type: ignore[arg-type]
