@@ -24,7 +24,7 @@ class Findings(Protocol):
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # --- the finding catalog -------------------------------------------------------------------
@@ -94,7 +94,7 @@ class FindingTest(Frozen):
     any_of: tuple[str, ...] | None = None
     all_of: tuple[str, ...] | None = None
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     @model_validator(mode="after")
     def _one_operator(self) -> FindingTest:
@@ -169,7 +169,7 @@ class AnyOf(Frozen):
 class Not(Frozen):
     not_: Condition = Field(alias="not")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     def findings(self) -> Iterator[str]:
         yield from self.not_.findings()
@@ -457,10 +457,6 @@ class Assessment(Frozen):
     unscreened_red_flags: tuple[UnscreenedFlag, ...]
     causes: tuple[CauseAssessment, ...]
     disclaimer: str
-
-
-for _model in (AllOf, AnyOf, Not, AtLeast, Rule, RedFlag):
-    _model.model_rebuild()
 
 
 # --- batch records (JSON, JSONL): an assessment or an error, each saying where it came from ---

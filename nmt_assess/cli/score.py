@@ -137,7 +137,7 @@ def _score_single(
     output: Path | None,
     top: int | None,
 ) -> None:
-    from nmt_assess.engine import score as score_intake
+    from nmt_assess.engine import Engine
     from nmt_assess.models import Intake
     from nmt_assess.readers.inputs import InputError, read_records
     from nmt_assess.readers.records import validate_record
@@ -158,12 +158,13 @@ def _score_single(
     if not isinstance(result, Intake):
         _report_problems(result)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT)
-    assessment = score_intake(ruleset, result)
+    engine = Engine(ruleset)
     if output_format is OutputFormat.json:
         from nmt_assess.writers.json_writer import assessment_json
 
-        _emit(assessment_json(assessment), output)
+        _emit(assessment_json(engine.assess(result)), output)
         return
+    assessment = engine.score(result)
     from nmt_assess.writers.terminal import render_assessment
 
     if output is None:

@@ -6,9 +6,10 @@ Writers take the records as JSON-shaped dicts: an assessment (the core's JSON do
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from nmt_assess.models import Ruleset
+if TYPE_CHECKING:
+    from nmt_assess.models import Ruleset
 
 Record = dict[str, Any]
 

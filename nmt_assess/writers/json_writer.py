@@ -1,12 +1,11 @@
-"""The stable JSON document of an assessment (schema_version 1)."""
+"""The stable JSON document of one assessment (schema_version 1)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from nmt_assess.models import Assessment
 
-
-def assessment_json(assessment: Assessment) -> str:
-    document = assessment.model_dump(mode="json")
+def assessment_json(document: dict[str, Any]) -> str:
+    """`document` is Engine.assess's output, or an Assessment dumped with mode="json"."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
