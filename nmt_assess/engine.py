@@ -42,6 +42,8 @@ CHECK_NEXT_LIMIT = 3
 #: The smallest change in probability worth suggesting a question for.
 CHECK_NEXT_MIN_SHIFT = 0.01
 _DIGITS = 4
+#: Entries a unit's check-next memo may hold before it starts afresh (keeps memory flat).
+_MEMO_LIMIT = 20_000
 
 Document = dict[str, Any]
 
@@ -148,6 +150,41 @@ class _CausePlan:
             for finding_id in catalog
             if finding_id in self.units_of
         }
+        # What an unanswered finding can do to this cause depends only on the answers to the
+        # other inputs of the units it touches: memoised on them, bounded to keep memory flat.
+        self.context = {
+            finding_id: tuple(
+                sorted({g for u in units for g in self.units[u].findings} - {finding_id})
+            )
+            for finding_id, units in self.units_of.items()
+        }
+        self._gains: dict[tuple[Any, ...], tuple[float, float]] = {}
+
+    def gain_range(
+        self, finding_id: str, findings: Findings, values: list[list[float | None]]
+    ) -> tuple[float, float]:
+        """The lowest and highest change in ln odds that answering the finding can make."""
+        key = (finding_id, *(findings.get(g) for g in self.context[finding_id]))
+        cached = self._gains.get(key)
+        if cached is not None:
+            return cached
+        touched = self.units_of[finding_id]
+        before = sum(_Unit.combine(values[u]) for u in touched)
+        view = dict(findings)  # type: ignore[call-overload]
+        gains = []
+        for candidate in self.candidates[finding_id]:
+            view[finding_id] = candidate
+            after = 0.0
+            for u in touched:
+                unit, changed = self.units[u], list(values[u])
+                for index in unit.rules_using[finding_id]:
+                    changed[index] = unit.value(index, view)
+                after += _Unit.combine(changed)
+            gains.append(after - before)
+        if len(self._gains) >= _MEMO_LIMIT:
+            self._gains.clear()
+        self._gains[key] = result = (min(gains), max(gains))
+        return result
 
 
 class Engine:
@@ -236,30 +273,18 @@ class Engine:
     ) -> Iterator[Document]:
         """The unanswered findings whose answer could move this cause most, either way.
 
-        Each candidate answer re-evaluates only the rules that read the finding.
+        Each candidate answer re-evaluates only the rules that read the finding (memoised).
         """
         p = probability(total)
         options = []
-        for finding_id, candidates in plan.candidates.items():
+        for finding_id in plan.candidates:
             if findings.get(finding_id) is not None:
                 continue
-            touched = plan.units_of[finding_id]
-            before = sum(_Unit.combine(values[u]) for u in touched)
-            view = dict(findings)  # type: ignore[call-overload]
-            reachable = []
-            for candidate in candidates:
-                view[finding_id] = candidate
-                after = 0.0
-                for u in touched:
-                    unit, changed = plan.units[u], list(values[u])
-                    for index in unit.rules_using[finding_id]:
-                        changed[index] = unit.value(index, view)
-                    after += _Unit.combine(changed)
-                reachable.append(probability(total - before + after))
-            low, high = min(reachable), max(reachable)
+            lowest, highest = plan.gain_range(finding_id, findings, values)
+            low, high = probability(total + lowest), probability(total + highest)
             shift = max(high - p, p - low)
             if shift >= CHECK_NEXT_MIN_SHIFT:
-                options.append((shift, finding_id, low, high))
+                options.append((round(shift, _DIGITS), finding_id, low, high))
         options.sort(key=lambda option: -option[0])  # stable: catalog order breaks ties
         for _, finding_id, low, high in options[:CHECK_NEXT_LIMIT]:
             finding = self.ruleset.findings[finding_id]
