@@ -32,6 +32,7 @@ from nmt_assess.models import (
     FindingType,
     Intake,
     Not,
+    RedFlag,
     Rule,
     Ruleset,
     Value,
@@ -199,6 +200,27 @@ class Engine:
 
     def score(self, intake: Intake) -> Assessment:
         return Assessment.model_validate(self.assess(intake))
+
+    def probabilities(self, findings: Findings) -> dict[str, float]:
+        """Each cause's probability, without the explanation (for adaptive questioning)."""
+        return {
+            plan.cause.id: probability(
+                plan.prior_log_odds
+                + sum(_Unit.combine(unit.values(findings)) for unit in plan.units)
+            )
+            for plan in self.plans
+        }
+
+    def answer_options(self, finding_id: str) -> tuple[Value, ...]:
+        """Answers that reach every outcome the rules distinguish for a finding."""
+        options: dict[Value, None] = {}
+        for plan in self.plans:
+            options.update(dict.fromkeys(plan.candidates.get(finding_id, ())))
+        return tuple(options)
+
+    def raised_flags(self, findings: Findings) -> list[RedFlag]:
+        """The red flags the findings raise, most severe first."""
+        return [flag for flag, _ in self._screen(findings)[0]]
 
     def assess(self, intake: Intake) -> Document:
         """The assessment as its JSON document (schema_version 1)."""

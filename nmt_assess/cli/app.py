@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nmt_assess.cli import questionnaire, score
+from nmt_assess.cli import intake, questionnaire, score
 
 app = typer.Typer(
     name="nmt-assess",
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.command(name="score", help=score.__doc__)(score.score)
 app.command(name="questionnaire", help=questionnaire.__doc__)(questionnaire.questionnaire)
+app.command(name="intake", help=intake.intake.__doc__)(intake.intake)
 
 
 def main() -> None:
