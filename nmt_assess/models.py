@@ -337,6 +337,8 @@ class RedFlag(Frozen):
     action: Action
     advice: str
     source: tuple[str, ...] = ()
+    #: Causes whose presentation this flag can hide behind (shown by `explain CAUSE`).
+    related_causes: tuple[str, ...] = ()
 
     @model_validator(mode="before")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nmt_assess.cli import intake, questionnaire, score
+from nmt_assess.cli import explain, intake, practice, questionnaire, score
 
 app = typer.Typer(
     name="nmt-assess",
@@ -19,6 +19,8 @@ app = typer.Typer(
 app.command(name="score", help=score.__doc__)(score.score)
 app.command(name="questionnaire", help=questionnaire.__doc__)(questionnaire.questionnaire)
 app.command(name="intake", help=intake.intake.__doc__)(intake.intake)
+app.command(name="explain", help=explain.explain.__doc__)(explain.explain)
+app.command(name="practice", help=practice.practice.__doc__)(practice.practice)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -98,6 +98,14 @@ def score(
             envvar="NMT_ASSESS_RULES",
         ),
     ] = None,
+    set_answers: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="What-if: FINDING=ANSWER (repeatable), one intake file only."),
+    ] = None,
+    unset: Annotated[
+        list[str] | None,
+        typer.Option("--unset", help="What-if: make FINDING unknown (repeatable)."),
+    ] = None,
 ) -> None:
     """Score intakes: red flags first, then the five causes ranked and explained."""
     from nmt_assess.problems import ProblemsError
@@ -113,6 +121,16 @@ def score(
     except (ProblemsError, InputError) as error:
         _report_problems(error.problems)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
+    if set_answers or unset:
+        if not _is_single(inputs, output_format):
+            print(
+                "nmt-assess: --set and --unset take one YAML or JSON intake file, with the "
+                "text or json format",
+                file=sys.stderr,
+            )
+            raise typer.Exit(exit_codes.UNUSABLE_INPUT)
+        _what_if(inputs[0], ruleset, set_answers or [], unset or [], output_format)
+        return
     if _is_single(inputs, output_format):
         _score_single(inputs[0], ruleset, output_format or OutputFormat.text, output, top)
         return
@@ -180,6 +198,135 @@ def _score_single(
         Console(file=out, width=100, no_color=True).print(
             render_assessment(assessment, ruleset, top=top)
         )
+
+
+def _what_if(
+    source: Input,
+    ruleset: Ruleset,
+    set_answers: list[str],
+    unset: list[str],
+    output_format: OutputFormat | None,
+) -> None:
+    import json
+
+    from nmt_assess.engine import Engine
+    from nmt_assess.models import Intake
+    from nmt_assess.problems import ProblemsError
+    from nmt_assess.readers.intake_file import read_intake_file
+    from nmt_assess.whatif import compare
+
+    assert source.path is not None
+    try:
+        intake = read_intake_file(source.path, ruleset)
+        changes = _parse_changes(ruleset, set_answers, unset)
+    except ProblemsError as error:
+        _report_problems(error.problems)
+        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
+    merged: dict[str, Any] = {**intake.findings, **changes}
+    findings = {f: v for f, v in merged.items() if v is not None}
+    engine = Engine(ruleset)
+    original = engine.assess(intake)
+    variant = engine.assess(
+        Intake.model_construct(id=intake.id, date=intake.date, findings=findings)
+    )
+    deltas = compare(original, variant)
+    if output_format is OutputFormat.json:
+        document = {
+            "schema_version": 1,
+            "changes": {f: v for f, v in changes.items()},
+            "deltas": deltas,
+            "original": original,
+            "variant": variant,
+        }
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=list) + "\n")
+        return
+    _print_what_if(ruleset, changes, deltas, variant)
+
+
+def _parse_changes(ruleset: Ruleset, set_answers: list[str], unset: list[str]) -> dict[str, object]:
+    """FINDING=ANSWER pairs (answers as typed at the intake prompt) and FINDINGs to make unknown."""
+    from nmt_assess.answers import Command, Invalid, parse_answer
+    from nmt_assess.problems import Problem, ProblemsError, did_you_mean
+
+    changes: dict[str, object] = {}
+    problems = []
+    for text, is_set in [(t, True) for t in set_answers] + [(t, False) for t in unset]:
+        finding_id, _, answer = text.partition("=") if is_set else (text, "", "")
+        option = "--set" if is_set else "--unset"
+        finding = ruleset.findings.get(finding_id.strip())
+        if finding is None:
+            problems.append(
+                Problem(
+                    option,
+                    None,
+                    f"finding '{finding_id}'",
+                    "unknown finding",
+                    did_you_mean(finding_id, ruleset.findings),
+                )
+            )
+            continue
+        if not is_set:
+            changes[finding.id] = None
+            continue
+        value = parse_answer(finding, answer)
+        if isinstance(value, Invalid | Command) or not answer:
+            message = (
+                value.message if isinstance(value, Invalid) else f"'{answer}' is not an answer"
+            )
+            problems.append(
+                Problem(
+                    option,
+                    None,
+                    f"finding '{finding.id}'",
+                    message,
+                    "write FINDING=ANSWER, e.g. numbness=yes",
+                )
+            )
+            continue
+        changes[finding.id] = value
+    if problems:
+        raise ProblemsError(problems)
+    return changes
+
+
+def _print_what_if(
+    ruleset: Ruleset, changes: dict[str, object], deltas: list[Record], variant: Record
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from nmt_assess.describe import value_words
+
+    console = Console(highlight=False)
+    described = "; ".join(
+        f"{ruleset.findings[f].label}: {'unknown' if v is None else value_words(v)}"
+        for f, v in changes.items()
+    )
+    console.print(f"[bold]What if[/bold] {described}")
+    table = Table(box=None, pad_edge=False)
+    for column in ("Cause", "Before", "After", "Change", "Rank", "Rules that moved it"):
+        table.add_column(column)
+    for delta in deltas:
+        moved = [f"+{_short(r)}" for r in delta["rules_added"]]
+        moved += [f"-{_short(r)}" for r in delta["rules_removed"]]
+        moved += [f"~{_short(r)}" for r in delta["rules_changed"]]
+        style = "green" if delta["change"] > 0 else "red" if delta["change"] < 0 else "dim"
+        table.add_row(
+            delta["title"],
+            f"{delta['probability_before']:.2f}",
+            f"{delta['probability_after']:.2f}",
+            f"[{style}]{delta['change']:+.2f}[/{style}]",
+            f"{delta['rank_before']} -> {delta['rank_after']}",
+            ", ".join(moved) or "-",
+        )
+    console.print(table)
+    flags = ", ".join(f["title"] for f in variant["red_flags"]) or "none"
+    console.print(f"Red flags in the variant: {flags}")
+    console.print(f"[dim italic]{variant['disclaimer']}[/dim italic]")
+
+
+def _short(rule_id: str) -> str:
+    return rule_id.split(".", 1)[-1]
 
 
 def _score_batch(

@@ -73,6 +73,12 @@ def check_ruleset(ruleset: Ruleset, raw: Mapping[str, Any], root: str) -> list[P
         problems.extend(
             _check_sources(ruleset, flag.source, *place("red_flags.yaml", (*path, "source")))
         )
+        for cause_id in flag.related_causes:
+            if cause_id not in {cause.id for cause in ruleset.causes}:
+                file, line = place("red_flags.yaml", (*path, "related_causes"))
+                problems.append(
+                    Problem(file, line, "related_causes", f"unknown cause '{cause_id}'")
+                )
         file, _ = place("red_flags.yaml", path)
         problems.extend(
             _check_condition(
