@@ -278,8 +278,10 @@ class Rule(Frozen):
     lr: Weight
     lr_absent: Weight | None = None
     group: str | None = None
-    because: str
+    because: str = ""
     source: tuple[str, ...] = ()
+    #: Lint checks this rule deliberately departs from (its `because` should say why).
+    lint_ignore: tuple[str, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -359,6 +361,15 @@ class Referral(Frozen):
     note: str | None = None
 
 
+class PackInfo(Frozen):
+    """Provenance: a pack that went into a ruleset, so a result can be reproduced."""
+
+    name: str
+    version: str
+    sha256: str
+    path: str
+
+
 class Ruleset(Frozen):
     name: str
     version: str
@@ -375,6 +386,11 @@ class Ruleset(Frozen):
     sources: dict[str, str] = {}
     #: Plain-words paragraphs for the client (what a session involves, soreness afterwards).
     client_information: tuple[str, ...] = ()
+    #: The packs layered into this ruleset, base first.
+    packs: tuple[PackInfo, ...] = ()
+    #: rule id -> the pack that defined it last; rule id -> the pack whose rule it overrides.
+    rule_packs: dict[str, str] = {}
+    overridden: dict[str, str] = {}
 
     def band(self, probability: float) -> str:
         for band in self.bands:

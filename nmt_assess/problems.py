@@ -16,11 +16,26 @@ class Problem:
     field: str
     message: str
     hint: str | None = None
+    col: int | None = None
+    #: The id of the check that found it (rule authors can look it up in docs/rules.md).
+    check: str = "input"
+    severity: str = "error"
 
     def format(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         hint = f" ({self.hint})" if self.hint else ""
         return f"{where}: {self.field}: {self.message}{hint}"
+
+    def format_lint(self) -> str:
+        """FILE:LINE:COL: severity: [check-id] message (hint), as linters print."""
+        where = f"{self.file}:{self.line or 1}:{self.col or 1}"
+        hint = f" ({self.hint})" if self.hint else ""
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}: {self.severity}: [{self.check}] {field}{self.message}{hint}"
+
+
+def lint_order(problem: Problem) -> tuple[str, int, int, str]:
+    return (problem.file, problem.line or 0, problem.col or 0, problem.message)
 
 
 class ProblemsError(Exception):

@@ -107,7 +107,7 @@ def test_rules_option_scores_with_another_pack() -> None:
 
 
 def test_broken_rule_pack_exits_2(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    (tmp_path / "pack.yaml").write_text("name: broken\n")
+    (tmp_path / "pack.yaml").write_text("name: broken\nextends: none\n")
     result = runner.invoke(app, ["score", CTS, "--rules", str(tmp_path)])
     assert result.exit_code == 2
     assert f"{tmp_path}/findings.yaml: file: missing" in result.stderr

@@ -90,8 +90,8 @@ def test_duplicate_rule_id(pack: Path) -> None:
 
 
 def test_missing_required_field(pack: Path) -> None:
-    add_rule(pack, "  - {id: beta.x, when: a, lr: 2}\n")
-    assert problems(pack) == ["causes/beta.yaml:10: rules.3.because: required field is missing"]
+    add_rule(pack, "  - {id: beta.x, lr: 2, because: x}\n")
+    assert problems(pack) == ["causes/beta.yaml:10: rules.3.when: required field is missing"]
 
 
 def test_duplicate_key_in_a_rule_file(pack: Path) -> None:
@@ -102,7 +102,8 @@ def test_duplicate_key_in_a_rule_file(pack: Path) -> None:
 def test_cause_file_not_listed_in_the_pack(pack: Path) -> None:
     shutil.copy(pack / "causes" / "beta.yaml", pack / "causes" / "gamma.yaml")
     assert problems(pack) == [
-        "causes/gamma.yaml: file: cause file not listed under 'causes' in pack.yaml"
+        "causes/gamma.yaml: file: cause file not listed under 'causes' in pack.yaml "
+        "(list it there, or name an existing cause)"
     ]
 
 

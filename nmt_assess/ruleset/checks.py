@@ -1,12 +1,15 @@
-"""Cross-checks that a single file's schema cannot see: ids that must exist, choices and
-numbers that a finding can actually take, groups that must be declared, unique ids."""
+"""Cross-checks that one file's schema cannot see (errors), and the authoring warnings.
+
+Errors: ids that must exist, choices and numbers a finding can actually take, groups that must
+be declared. Warnings: a rule without a reason or a source, an extreme likelihood ratio, a
+finding nothing reads, a group whose members contradict each other, a cause with few rules.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from nmt_assess.marked_yaml import line_of
 from nmt_assess.models import (
     AllOf,
     AnyOf,
@@ -16,6 +19,7 @@ from nmt_assess.models import (
     FindingTest,
     FindingType,
     Not,
+    Rule,
     Ruleset,
 )
 from nmt_assess.problems import Problem, did_you_mean
@@ -27,96 +31,225 @@ _OPERATORS_BY_TYPE: dict[FindingType, set[str]] = {
     FindingType.choice: {"is", "in"},
     FindingType.multi_choice: {"any_of", "all_of"},
 }
+LR_HIGH, LR_LOW = 20.0, 0.05
+FEW_RULES = 5
+
+Where = Callable[[str, str], Any]  # (kind, id) -> Place | None
 
 
-def check_ruleset(ruleset: Ruleset, raw: Mapping[str, Any], root: str) -> list[Problem]:
-    problems: list[Problem] = []
-    seen_ids: dict[str, str] = {}
+class _Reporter:
+    def __init__(self, where: Where) -> None:
+        self.where = where
+        self.problems: list[Problem] = []
 
-    def place(relative: str, path: tuple[Any, ...]) -> tuple[str, int | None]:
-        return f"{root}/{relative}", line_of(raw.get(relative), path)
+    def add(
+        self,
+        kind: str,
+        item_id: str,
+        subpath: tuple[Any, ...],
+        field: str,
+        message: str,
+        *,
+        check: str,
+        hint: str | None = None,
+        severity: str = "error",
+    ) -> None:
+        place = self.where(kind, item_id)
+        file, (line, col) = (
+            ("?", (None, None)) if place is None else (place.file, place.position(*subpath))
+        )
+        self.problems.append(
+            Problem(file, line, field, message, hint, col=col, check=check, severity=severity)
+        )
 
-    def unique(kind: str, item_id: str, relative: str, path: tuple[Any, ...]) -> None:
-        if item_id in seen_ids:
-            file, line = place(relative, (*path, "id"))
-            problems.append(
-                Problem(file, line, "id", f"{kind} id '{item_id}' is used twice", seen_ids[item_id])
-            )
-        seen_ids[item_id] = f"first used in {relative}"
 
+def check_ruleset(ruleset: Ruleset, where: Where) -> list[Problem]:
+    report = _Reporter(where)
+    cause_ids = {cause.id for cause in ruleset.causes}
     for cause in ruleset.causes:
-        relative = f"causes/{cause.id}.yaml"
         groups = {group.id for group in cause.groups}
-        for index, rule in enumerate(cause.rules):
-            path = ("rules", index)
-            unique("rule", rule.id, relative, path)
+        for rule in cause.rules:
             if rule.group is not None and rule.group not in groups:
-                file, line = place(relative, (*path, "group"))
-                hint = did_you_mean(rule.group, groups) or "declare it under 'groups'"
-                problems.append(Problem(file, line, "group", f"unknown group '{rule.group}'", hint))
-            problems.extend(
-                _check_sources(ruleset, rule.source, *place(relative, (*path, "source")))
-            )
-            file, _ = place(relative, path)
+                report.add(
+                    "rule",
+                    rule.id,
+                    ("group",),
+                    "group",
+                    f"unknown group '{rule.group}'",
+                    check="unknown-group",
+                    hint=did_you_mean(rule.group, groups) or "declare it under 'groups'",
+                )
+            _check_sources(report, ruleset, "rule", rule.id, rule.source)
             for key in ("when", "unless"):
                 condition = getattr(rule, key)
                 if condition is not None:
-                    problems.extend(
-                        _check_condition(
-                            ruleset.findings, condition, raw.get(relative), (*path, key), file
-                        )
-                    )
-
-    for index, flag in enumerate(ruleset.red_flags):
-        path = ("red_flags", index)
-        unique("red flag", flag.id, "red_flags.yaml", path)
-        problems.extend(
-            _check_sources(ruleset, flag.source, *place("red_flags.yaml", (*path, "source")))
-        )
+                    _check_condition(report, ruleset.findings, condition, "rule", rule.id, (key,))
+    for flag in ruleset.red_flags:
+        _check_sources(report, ruleset, "flag", flag.id, flag.source)
         for cause_id in flag.related_causes:
-            if cause_id not in {cause.id for cause in ruleset.causes}:
-                file, line = place("red_flags.yaml", (*path, "related_causes"))
-                problems.append(
-                    Problem(file, line, "related_causes", f"unknown cause '{cause_id}'")
+            if cause_id not in cause_ids:
+                report.add(
+                    "flag",
+                    flag.id,
+                    ("related_causes",),
+                    "related_causes",
+                    f"unknown cause '{cause_id}'",
+                    check="unknown-cause",
+                    hint=did_you_mean(cause_id, cause_ids),
                 )
-        file, _ = place("red_flags.yaml", path)
-        problems.extend(
-            _check_condition(
-                ruleset.findings, flag.when, raw.get("red_flags.yaml"), (*path, "when"), file
-            )
+        _check_condition(report, ruleset.findings, flag.when, "flag", flag.id, ("when",))
+    _check_referral(report, ruleset, cause_ids)
+    _check_bands(report, ruleset)
+    return report.problems
+
+
+def warnings(ruleset: Ruleset, where: Where) -> list[Problem]:
+    """Authoring warnings: none of them stops a pack from loading."""
+    report = _Reporter(where)
+
+    def warn(
+        kind: str,
+        item_id: str,
+        subpath: tuple[Any, ...],
+        field: str,
+        message: str,
+        check: str,
+        hint: str | None = None,
+    ) -> None:
+        report.add(
+            kind, item_id, subpath, field, message, check=check, hint=hint, severity="warning"
         )
 
-    problems.extend(_check_referral(ruleset, place))
-    problems.extend(_check_bands(ruleset, *place("pack.yaml", ("bands",))))
-    return problems
+    used: set[str] = set()
+    for cause in ruleset.causes:
+        if len(cause.rules) < FEW_RULES:
+            first = cause.rules[0].id if cause.rules else None
+            if first:
+                warn(
+                    "rule",
+                    first,
+                    (),
+                    "cause",
+                    f"cause '{cause.id}' has only {len(cause.rules)} rules",
+                    "few-rules",
+                    f"at least {FEW_RULES} make its explanation useful",
+                )
+        for rule in cause.rules:
+            used.update(rule.findings())
+            if "because" in rule.lint_ignore and not rule.because:
+                continue
+            if not rule.because.strip():
+                warn(
+                    "rule",
+                    rule.id,
+                    (),
+                    "because",
+                    "rule has no 'because'",
+                    "missing-because",
+                    "say in one sentence why the finding bears on the cause",
+                )
+            if not rule.source and "missing-source" not in rule.lint_ignore:
+                warn(
+                    "rule",
+                    rule.id,
+                    (),
+                    "source",
+                    "rule has no 'source'",
+                    "missing-source",
+                    "cite a tag from sources.yaml where one exists",
+                )
+            if "lr-extreme" not in rule.lint_ignore:
+                for key, weight in (("lr", rule.lr), ("lr_absent", rule.lr_absent)):
+                    if weight is not None and not LR_LOW <= weight.lr <= LR_HIGH:
+                        warn(
+                            "rule",
+                            rule.id,
+                            (key,),
+                            key,
+                            f"likelihood ratio {weight.lr:g} is outside {LR_LOW:g}-{LR_HIGH:g}",
+                            "lr-extreme",
+                            "check the source, or add lint_ignore: [lr-extreme] with the reason",
+                        )
+        for message, rule_id in _group_conflicts(cause.rules):
+            warn("rule", rule_id, ("group",), "group", message, "group-conflict")
+    used.update(f for flag in ruleset.red_flags for f in flag.when.findings())
+    for finding_id in ruleset.findings:
+        if finding_id not in used:
+            warn(
+                "finding",
+                finding_id,
+                ("id",),
+                "id",
+                f"no rule or red flag reads '{finding_id}'",
+                "unused-finding",
+            )
+    return report.problems
+
+
+def _group_conflicts(rules: tuple[Rule, ...]) -> Iterator[tuple[str, str]]:
+    """Two rules of one group that test the same answer and argue in opposite directions."""
+    seen: dict[tuple[str, str, Any], Rule] = {}
+    for rule in rules:
+        if rule.group is None or not isinstance(rule.when, FindingTest):
+            continue
+        test = rule.when
+        key = (rule.group, test.finding, repr(test.model_dump(exclude={"finding"})))
+        other = seen.get(key)
+        if other is not None and (other.lr.lr > 1) != (rule.lr.lr > 1):
+            yield (
+                (
+                    f"'{rule.id}' and '{other.id}' read the same answer and argue in opposite "
+                    f"directions in group '{rule.group}'"
+                ),
+                rule.id,
+            )
+        seen.setdefault(key, rule)
 
 
 def _check_sources(
-    ruleset: Ruleset, tags: tuple[str, ...], file: str, line: int | None
-) -> Iterator[Problem]:
+    report: _Reporter, ruleset: Ruleset, kind: str, item_id: str, tags: tuple[str, ...]
+) -> None:
     if not ruleset.sources:
         return
     for tag in tags:
         if tag not in ruleset.sources:
-            yield Problem(file, line, "source", f"unknown source '{tag}'", "add it to sources.yaml")
+            report.add(
+                kind,
+                item_id,
+                ("source",),
+                "source",
+                f"unknown source '{tag}'",
+                check="unknown-source",
+                hint="add it to sources.yaml",
+            )
 
 
 def _check_condition(
-    catalog: Mapping[str, Finding], condition: Condition, raw: Any, path: tuple[Any, ...], file: str
-) -> Iterator[Problem]:
+    report: _Reporter,
+    catalog: Mapping[str, Finding],
+    condition: Condition,
+    kind: str,
+    item_id: str,
+    path: tuple[Any, ...],
+) -> None:
     if isinstance(condition, FindingTest):
-        line = line_of(raw, path)
-        yield from (
-            Problem(file, line, f"finding '{condition.finding}'", message, hint)
-            for message, hint in _finding_test_problems(catalog, condition)
-        )
+        for message, hint, check in _finding_test_problems(catalog, condition):
+            report.add(
+                kind,
+                item_id,
+                path,
+                f"finding '{condition.finding}'",
+                message,
+                check=check,
+                hint=hint,
+            )
         return
     if isinstance(condition, Not):
-        yield from _check_condition(catalog, condition.not_, raw, (*path, "not"), file)
+        _check_condition(report, catalog, condition.not_, kind, item_id, (*path, "not"))
         return
     key, parts = _parts(condition)
     for index, part in enumerate(parts):
-        yield from _check_condition(catalog, part, raw, (*path, key, index), file)
+        _check_condition(report, catalog, part, kind, item_id, (*path, key, index))
 
 
 def _parts(condition: AllOf | AnyOf | AtLeast) -> tuple[str, tuple[Condition, ...]]:
@@ -129,18 +262,18 @@ def _parts(condition: AllOf | AnyOf | AtLeast) -> tuple[str, tuple[Condition, ..
 
 def _finding_test_problems(
     catalog: Mapping[str, Finding], test: FindingTest
-) -> Iterator[tuple[str, str | None]]:
+) -> Iterator[tuple[str, str | None, str]]:
     finding = catalog.get(test.finding)
     if finding is None:
-        yield "unknown finding", did_you_mean(test.finding, catalog)
+        yield "unknown finding", did_you_mean(test.finding, catalog), "unknown-finding"
         return
-    operators = test.operators() or ["is"]
     allowed = _OPERATORS_BY_TYPE[finding.type]
-    for operator in operators:
+    for operator in test.operators() or ["is"]:
         if operator not in allowed:
             yield (
                 f"'{operator}' does not fit a {finding.type.value} finding",
                 "use one of: " + ", ".join(sorted(allowed)),
+                "impossible-condition",
             )
             return
     if (
@@ -148,22 +281,22 @@ def _finding_test_problems(
         and test.is_ is not None
         and not isinstance(test.is_, bool)
     ):
-        yield f"expected true or false, got {test.is_!r}", None
+        yield f"expected true or false, got {test.is_!r}", None, "impossible-condition"
     if (
         finding.type is FindingType.choice
         and test.is_ is not None
         and not isinstance(test.is_, str)
     ):
-        yield f"expected one of the choices, got {test.is_!r}", None
+        yield f"expected one of the choices, got {test.is_!r}", None, "impossible-condition"
     choices = finding.choices or ()
     named = [test.is_] if finding.type is FindingType.choice and isinstance(test.is_, str) else []
     for choice in [*named, *(test.in_ or ()), *(test.any_of or ()), *(test.all_of or ())]:
         if choice not in choices:
-            yield f"'{choice}' is not a choice of this finding", did_you_mean(choice, choices)
-    yield from _threshold_problems(finding, test)
-
-
-def _threshold_problems(finding: Finding, test: FindingTest) -> Iterator[tuple[str, str | None]]:
+            yield (
+                f"'{choice}' is not a choice of this finding",
+                did_you_mean(choice, choices),
+                "impossible-condition",
+            )
     bounds = finding.bounds
     if bounds is None:
         return
@@ -181,38 +314,57 @@ def _threshold_problems(finding: Finding, test: FindingTest) -> Iterator[tuple[s
             yield (
                 f"'{operator} {value:g}' can never hold for a value from {low:g} to {high:g}",
                 None,
+                "impossible-condition",
             )
 
 
-def _check_referral(ruleset: Ruleset, place: Any) -> Iterator[Problem]:
-    if ruleset.referral_cause is not None and ruleset.referral_cause not in {
-        cause.id for cause in ruleset.causes
-    }:
-        file, line = place("pack.yaml", ("referral", "cause"))
-        yield Problem(file, line, "referral.cause", f"unknown cause '{ruleset.referral_cause}'")
+def _check_referral(report: _Reporter, ruleset: Ruleset, cause_ids: set[str]) -> None:
+    pack = ruleset.packs[-1].name if ruleset.packs else ""
+    if ruleset.referral_cause is not None and ruleset.referral_cause not in cause_ids:
+        report.add(
+            "pack",
+            pack,
+            ("referral", "cause"),
+            "referral.cause",
+            f"unknown cause '{ruleset.referral_cause}'",
+            check="unknown-cause",
+        )
     regions = ruleset.findings.get(ruleset.referral_finding or "")
+    choices = (regions.choices or ()) if regions else ()
     for region, referral in ruleset.referral.items():
-        file, line = place("referral.yaml", ("regions", region))
-        if regions is None or region not in (regions.choices or ()):
-            choices = regions.choices if regions else ()
-            yield Problem(
-                file,
-                line,
+        if region not in choices:
+            report.add(
+                "region",
+                region,
+                (),
                 f"regions.{region}",
                 "not a body region of the catalog",
-                did_you_mean(region, choices or ()),
+                check="unknown-region",
+                hint=did_you_mean(region, choices),
             )
-        yield from _check_sources(ruleset, referral.source, file, line)
+        _check_sources(report, ruleset, "region", region, referral.source)
 
 
-def _check_bands(ruleset: Ruleset, file: str, line: int | None) -> Iterator[Problem]:
+def _check_bands(report: _Reporter, ruleset: Ruleset) -> None:
+    pack = ruleset.packs[-1].name if ruleset.packs else ""
     limits = [band.below for band in ruleset.bands]
     if not limits or limits[-1] is not None or None in limits[:-1]:
-        yield Problem(file, line, "bands", "every band but the last needs 'below'; the last none")
+        report.add(
+            "pack",
+            pack,
+            ("bands",),
+            "bands",
+            "every band but the last needs 'below'; the last none",
+            check="schema",
+        )
         return
     bounded = [limit for limit in limits[:-1] if limit is not None]
     if bounded != sorted(set(bounded)):
-        yield Problem(file, line, "bands", "'below' limits must rise from band to band")
-
-
-__all__ = ["check_ruleset"]
+        report.add(
+            "pack",
+            pack,
+            ("bands",),
+            "bands",
+            "'below' limits must rise from band to band",
+            check="schema",
+        )
