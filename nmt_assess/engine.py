@@ -196,7 +196,15 @@ class Engine:
         self.plans = [_CausePlan(cause, ruleset.findings) for cause in ruleset.causes]
         self.order = {plan.cause.id: index for index, plan in enumerate(self.plans)}
         self.flags = [(flag, compile_condition(flag.when)) for flag in ruleset.red_flags]
-        self.info = {"name": ruleset.name, "version": ruleset.version, "sha256": ruleset.sha256}
+        self.info = {
+            "name": ruleset.name,
+            "version": ruleset.version,
+            "sha256": ruleset.sha256,
+            "packs": [
+                {"name": pack.name, "version": pack.version, "sha256": pack.sha256}
+                for pack in ruleset.packs
+            ],
+        }
 
     def score(self, intake: Intake) -> Assessment:
         return Assessment.model_validate(self.assess(intake))
@@ -234,7 +242,7 @@ class Engine:
             "schema_version": 1,
             "intake_id": intake.id,
             "intake_date": None if intake.date is None else intake.date.isoformat(),
-            "ruleset": dict(self.info),
+            "ruleset": self.info,
             "referral_first": any(flag.action.is_referral_first for flag, _ in raised),
             "red_flags": [
                 {

@@ -410,10 +410,18 @@ class Intake(Frozen):
     findings: dict[str, Value]
 
 
+class PackRef(Frozen):
+    name: str
+    version: str
+    sha256: str
+
+
 class RulesetInfo(Frozen):
     name: str
     version: str
     sha256: str
+    #: The packs layered into the ruleset, base first (provenance for audit and reproduction).
+    packs: tuple[PackRef, ...] = ()
 
 
 class RaisedFlag(Frozen):

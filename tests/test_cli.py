@@ -53,7 +53,8 @@ def test_json_output_is_the_documented_stable_document() -> None:
     doc = json.loads(result.stdout)
     assert doc["schema_version"] == 1
     assert doc["intake_id"] == "cauda-equina-after-house-move"
-    assert set(doc["ruleset"]) == {"name", "version", "sha256"}
+    assert set(doc["ruleset"]) == {"name", "version", "sha256", "packs"}
+    assert doc["ruleset"]["packs"][0]["name"] == "nmt-default"
     assert doc["red_flags"][0]["id"] == "cauda_equina"
     assert doc["red_flags"][0]["action"] == "emergency"
     assert {"id", "action", "findings", "advice"} <= set(doc["red_flags"][0])

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from nmt_assess.cli import exit_codes
+from nmt_assess.cli.options import RulesOption
 
 
 class ExplainFormat(str, Enum):
@@ -24,10 +25,7 @@ def explain(
         typer.Argument(help="A finding id, cause id, rule id or body region.", show_default=False),
     ],
     output_format: Annotated[ExplainFormat, typer.Option("--format", "-f")] = ExplainFormat.text,
-    rules: Annotated[
-        Path | None,
-        typer.Option("--rules", help="Use this rule pack folder.", envvar="NMT_ASSESS_RULES"),
-    ] = None,
+    rules: RulesOption = None,
 ) -> None:
     """Explain a finding, cause, rule or body region: what it is and what it does to the causes."""
     from nmt_assess.explain import UnknownTarget
@@ -55,15 +53,14 @@ def explain(
     _print(data)
 
 
-def case_leaders(pack: Path | None) -> dict[str, str]:
-    """Bundled case id -> the cause it is led by."""
+def case_leaders(packs: list[Path] | None) -> dict[str, str]:
+    """Case id -> the cause it is led by, over the cases of every pack in use."""
     import yaml
 
-    from nmt_assess.ruleset import default_pack_dir
+    from nmt_assess.ruleset import pack_chain
 
-    folder = (pack or default_pack_dir()) / "cases"
     leaders = {}
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(p for pack in pack_chain(packs) for p in (pack / "cases").glob("*.yaml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         if isinstance(document, dict) and isinstance(document.get("leading_cause"), str):
             leaders[path.stem] = document["leading_cause"]

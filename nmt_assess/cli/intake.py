@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from nmt_assess.cli import exit_codes
+from nmt_assess.cli.options import RulesOption
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -57,10 +58,7 @@ def intake(
         Path | None,
         typer.Option("--answers", help="Read the answers, one per line as typed, from this file."),
     ] = None,
-    rules: Annotated[
-        Path | None,
-        typer.Option("--rules", help="Use this rule pack folder.", envvar="NMT_ASSESS_RULES"),
-    ] = None,
+    rules: RulesOption = None,
 ) -> None:
     """Run a client intake in the terminal, red flags first, and end with the assessment."""
     from rich.console import Console

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from nmt_assess.cli import exit_codes
+from nmt_assess.cli.options import RulesOption
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -68,10 +69,7 @@ def practice(
         Path | None, typer.Option("--log", help="Progress log (default: your user data folder).")
     ] = None,
     output_format: Annotated[PracticeFormat, typer.Option("--format", "-f")] = PracticeFormat.text,
-    rules: Annotated[
-        Path | None,
-        typer.Option("--rules", help="Use this rule pack folder.", envvar="NMT_ASSESS_RULES"),
-    ] = None,
+    rules: RulesOption = None,
 ) -> None:
     """Practise case analysis: rank the causes for a case and compare with the rules."""
     from rich.console import Console
@@ -118,16 +116,17 @@ def practice(
 # --- cases ---------------------------------------------------------------------------------
 
 
-def _load_cases(pack: Path | None) -> dict[str, Case]:
+def _load_cases(packs: list[Path] | None) -> dict[str, Case]:
+    """The cases of every pack in use (a later pack's case replaces one of the same id)."""
     import yaml
 
     from nmt_assess.cases import Case
-    from nmt_assess.ruleset import default_pack_dir
+    from nmt_assess.ruleset import pack_chain
 
-    folder = (pack or default_pack_dir()) / "cases"
     return {
         path.stem: Case.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        for path in sorted(folder.glob("*.yaml"))
+        for pack in pack_chain(packs)
+        for path in sorted((pack / "cases").glob("*.yaml"))
     }
 
 

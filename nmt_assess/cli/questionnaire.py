@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from nmt_assess.cli import exit_codes
+from nmt_assess.cli.options import RulesOption
 
 
 class QuestionnaireFormat(str, Enum):
@@ -25,10 +26,7 @@ def questionnaire(
         Path | None,
         typer.Option("--output", "-o", help="Write here (atomically) instead of stdout."),
     ] = None,
-    rules: Annotated[
-        Path | None,
-        typer.Option("--rules", help="Use this rule pack folder.", envvar="NMT_ASSESS_RULES"),
-    ] = None,
+    rules: RulesOption = None,
 ) -> None:
     """Export the catalog as a FHIR Questionnaire whose linkIds are the finding ids."""
     from nmt_assess.problems import ProblemsError

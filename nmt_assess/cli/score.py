@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from nmt_assess.cli import exit_codes
+from nmt_assess.cli.options import RulesOption
 from nmt_assess.writers.formats import OutputFormat
 
 if TYPE_CHECKING:
@@ -90,14 +91,7 @@ def score(
     top: Annotated[
         int | None, typer.Option("--top", min=1, help="Explain only the top N causes (text).")
     ] = None,
-    rules: Annotated[
-        Path | None,
-        typer.Option(
-            "--rules",
-            help="Use this rule pack folder instead of the bundled one.",
-            envvar="NMT_ASSESS_RULES",
-        ),
-    ] = None,
+    rules: RulesOption = None,
     set_answers: Annotated[
         list[str] | None,
         typer.Option("--set", help="What-if: FINDING=ANSWER (repeatable), one intake file only."),
