@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nmt_assess.cli import explain, intake, practice, questionnaire, score
+from nmt_assess.cli import explain, intake, practice, questionnaire, rules, score
 
 app = typer.Typer(
     name="nmt-assess",
@@ -21,6 +21,7 @@ app.command(name="questionnaire", help=questionnaire.__doc__)(questionnaire.ques
 app.command(name="intake", help=intake.intake.__doc__)(intake.intake)
 app.command(name="explain", help=explain.explain.__doc__)(explain.explain)
 app.command(name="practice", help=practice.practice.__doc__)(practice.practice)
+app.add_typer(rules.app, name="rules")
 
 
 def main() -> None:

@@ -77,15 +77,18 @@ def _extends(root: Path) -> str:
 
 def load_ruleset(packs: Sequence[Path | str] | Path | str | None = None) -> Ruleset:
     """Read, validate, layer and cross-check the packs (default: the bundled pack alone)."""
-    ruleset, problems = read_packs(pack_chain(packs))
+    ruleset, problems, _ = read_packs(pack_chain(packs))
     errors = [p for p in problems if p.severity == "error"]
     if errors or ruleset is None:
         raise ProblemsError(errors)
     return ruleset
 
 
-def read_packs(chain: list[Path]) -> tuple[Ruleset | None, list[Problem]]:
-    """The layered ruleset (None when it cannot be built) and every problem found."""
+def read_packs(
+    chain: list[Path],
+) -> tuple[Ruleset | None, list[Problem], Callable[[str, str], Place | None]]:
+    """The layered ruleset (None when it cannot be built), every error found, and where each
+    finding, rule, red flag and region was defined."""
     from nmt_assess.ruleset.checks import check_ruleset
 
     merge = _Merge()
@@ -94,7 +97,7 @@ def read_packs(chain: list[Path]) -> tuple[Ruleset | None, list[Problem]]:
     ruleset = merge.build()
     if ruleset is not None and not any(p.severity == "error" for p in merge.problems):
         merge.problems.extend(check_ruleset(ruleset, merge.where))
-    return ruleset, merge.problems
+    return ruleset, merge.problems, merge.where
 
 
 @dataclass

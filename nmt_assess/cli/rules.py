@@ -1,0 +1,283 @@
+"""`nmt-assess rules`: the rule author's toolchain: lint, test, schema, list, show, new."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from nmt_assess.cli import exit_codes
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from nmt_assess.models import Ruleset
+
+app = typer.Typer(help="Author and check rule packs.", no_args_is_help=True, add_completion=False)
+
+PacksArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Pack folders, layered in order over the default (default: the bundled pack).",
+        show_default=False,
+    ),
+]
+
+
+class LintFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class TestFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command("lint")
+def lint_command(
+    packs: PacksArgument = None,
+    output_format: Annotated[LintFormat, typer.Option("--format", "-f")] = LintFormat.text,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+) -> None:
+    """Check packs: every problem as FILE:LINE:COL: severity: [check] message (hint)."""
+    from nmt_assess.ruleset import pack_chain
+    from nmt_assess.ruleset.lint import as_dict, exit_code, github_annotation, lint
+
+    chain = pack_chain(packs)
+    _, problems = lint(chain, chain[-len(packs) :] if packs else chain)
+    if output_format is LintFormat.json:
+        sys.stdout.write(json.dumps([as_dict(p) for p in problems], indent=2) + "\n")
+    elif output_format is LintFormat.github:
+        sys.stdout.writelines(github_annotation(p) + "\n" for p in problems)
+    else:
+        sys.stdout.writelines(p.format_lint() + "\n" for p in problems)
+        errors = sum(p.severity == "error" for p in problems)
+        print(
+            f"nmt-assess: {errors} error(s), {len(problems) - errors} warning(s) in "
+            f"{', '.join(str(p) for p in chain)}",
+            file=sys.stderr,
+        )
+    raise typer.Exit(exit_code(problems, strict))
+
+
+@app.command("test")
+def test_command(
+    packs: PacksArgument = None,
+    case: Annotated[str | None, typer.Option("--case", help="Run only this case.")] = None,
+    output_format: Annotated[TestFormat, typer.Option("--format", "-f")] = TestFormat.text,
+) -> None:
+    """Lint, then score every case in the packs' cases/ and check its expectations."""
+    from nmt_assess.ruleset import pack_chain
+    from nmt_assess.ruleset.lint import lint
+
+    chain = pack_chain(packs)
+    case_packs = chain[-len(packs) :] if packs else chain
+    ruleset, problems = lint(chain, case_packs)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or ruleset is None:
+        sys.stderr.writelines(p.format_lint() + "\n" for p in errors)
+        print("nmt-assess: the pack does not lint; no case was run", file=sys.stderr)
+        raise typer.Exit(exit_codes.UNUSABLE_INPUT)
+    results = _run_cases(ruleset, case_packs, case)
+    if case is not None and not results:
+        print(f"nmt-assess: no case '{case}' in {', '.join(map(str, case_packs))}", file=sys.stderr)
+        raise typer.Exit(exit_codes.UNUSABLE_INPUT)
+    if output_format is TestFormat.json:
+        sys.stdout.write(json.dumps(results, indent=2) + "\n")
+    else:
+        _print_results(results)
+    failed = sum(not r["passed"] for r in results)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("schema")
+def schema_command(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write one .schema.json file per kind here."),
+    ] = None,
+) -> None:
+    """JSON Schema for pack, findings, cause, red-flag, referral, sources, case and intake files."""
+    from nmt_assess.ruleset.files import json_schemas
+
+    schemas = json_schemas()
+    if output is None:
+        sys.stdout.write(json.dumps(schemas, indent=2) + "\n")
+        return
+    from nmt_assess.output import atomic_text_file
+
+    output.mkdir(parents=True, exist_ok=True)
+    for name, schema in schemas.items():
+        with atomic_text_file(output / name) as out:
+            out.write(json.dumps(schema, indent=2) + "\n")
+        print(output / name)
+
+
+@app.command("list")
+def list_command(packs: PacksArgument = None) -> None:
+    """The effective rules and red flags, with the pack each came from."""
+    from rich.console import Console
+    from rich.table import Table
+
+    ruleset = _load(packs)
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "cause", "LR", "LR absent", "pack", "overrides"):
+        table.add_column(column)
+    for cause in ruleset.causes:
+        for rule in cause.rules:
+            table.add_row(
+                rule.id,
+                cause.id,
+                f"{rule.lr.lr:g}",
+                "" if rule.lr_absent is None else f"{rule.lr_absent.lr:g}",
+                ruleset.rule_packs.get(rule.id, ""),
+                ruleset.overridden.get(rule.id, ""),
+            )
+    for flag in ruleset.red_flags:
+        table.add_row(flag.id, f"red flag: {flag.action.value}", "", "", "", "")
+    Console(highlight=False).print(table)
+
+
+@app.command("show")
+def show_command(
+    rule_id: Annotated[str, typer.Argument(help="A rule or red-flag id.", show_default=False)],
+    packs: Annotated[list[Path] | None, typer.Option("--rules", help="Packs to layer.")] = None,
+) -> None:
+    """One rule (or red flag): its condition in words, weights, source, and what it overrides."""
+    from rich.console import Console
+
+    from nmt_assess.describe import condition_words
+    from nmt_assess.explain import rule_summary
+    from nmt_assess.problems import did_you_mean
+
+    ruleset = _load(packs)
+    console = Console(highlight=False)
+    rules = {rule.id: rule for cause in ruleset.causes for rule in cause.rules}
+    flags = {flag.id: flag for flag in ruleset.red_flags}
+    if rule_id in rules:
+        data = rule_summary(ruleset, rules[rule_id])
+        console.print(
+            f"[bold]{rule_id}[/bold] ({data['cause_title']}) from pack "
+            f"{ruleset.rule_packs.get(rule_id, '?')}"
+        )
+        if rule_id in ruleset.overridden:
+            console.print(f"Overrides the rule of pack {ruleset.overridden[rule_id]}")
+        console.print(f"When {data['when']}: {data['if_it_holds']}")
+        if data["if_answered_and_not"]:
+            console.print(f"Answered and not: {data['if_answered_and_not']}")
+        if data["unless"]:
+            console.print(f"Set aside when {data['unless']}")
+        console.print(f"Because: {data['because']} ({data['basis']})")
+        for source in data["source"]:
+            console.print(f"[dim]{source}[/dim]")
+        return
+    if rule_id in flags:
+        flag = flags[rule_id]
+        console.print(f"[bold]{flag.id}[/bold] red flag, action {flag.action.value}: {flag.title}")
+        console.print(f"When {condition_words(flag.when, ruleset.findings)}")
+        console.print(f"Advice: {flag.advice}")
+        return
+    hint = did_you_mean(rule_id, [*rules, *flags])
+    print(
+        f"nmt-assess: no rule or red flag '{rule_id}'" + (f" ({hint})" if hint else ""),
+        file=sys.stderr,
+    )
+    raise typer.Exit(exit_codes.UNUSABLE_INPUT)
+
+
+@app.command("new")
+def new_command(
+    folder: Annotated[Path, typer.Argument(help="The new pack's folder.", show_default=False)],
+) -> None:
+    """Scaffold a pack with a commented example of each kind and one case."""
+    from nmt_assess.ruleset.scaffold import write_scaffold
+
+    if folder.exists() and any(folder.iterdir()):
+        print(f"nmt-assess: {folder} exists and is not empty; nothing was written", file=sys.stderr)
+        raise typer.Exit(exit_codes.UNUSABLE_INPUT)
+    for path in write_scaffold(folder):
+        print(path)
+
+
+def _load(packs: list[Path] | None) -> Ruleset:
+    from nmt_assess.problems import ProblemsError
+    from nmt_assess.ruleset import load_ruleset
+
+    try:
+        return load_ruleset(packs)
+    except ProblemsError as error:
+        sys.stderr.writelines(p.format_lint() + "\n" for p in error.problems)
+        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
+
+
+def _run_cases(ruleset: Ruleset, packs: list[Path], only: str | None) -> list[dict[str, Any]]:
+    import yaml
+
+    from nmt_assess.cases import Case, unmet_expectations
+    from nmt_assess.engine import Engine
+    from nmt_assess.intake import validate_intake
+    from nmt_assess.models import Intake
+
+    engine = Engine(ruleset)
+    results = []
+    for pack in packs:
+        for path in sorted((pack / "cases").glob("*.y*ml")):
+            if only is not None and path.stem != only:
+                continue
+            case = Case.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+            intake = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
+            assert isinstance(intake, Intake)  # lint has checked every case
+            assessment = engine.score(intake)
+            failures = unmet_expectations(assessment, case.expect)
+            results.append(
+                {
+                    "case": case.id,
+                    "file": str(path),
+                    "passed": not failures,
+                    "failures": failures,
+                    "expected": {
+                        "top": list(case.expect.top),
+                        "top_two": list(case.expect.top_two),
+                        "red_flags": list(case.expect.red_flags),
+                    },
+                    "ranking": [
+                        {"cause": c.id, "probability": c.probability} for c in assessment.causes
+                    ],
+                    "red_flags": [f.id for f in assessment.red_flags],
+                    "deciding": {
+                        c.id: [f"x{x.factor:g} {x.rule}" for x in c.contributions if x.counted][:3]
+                        for c in assessment.causes[:2]
+                    },
+                }
+            )
+    return results
+
+
+def _print_results(results: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    for result in results:
+        mark = "[green]pass[/green]" if result["passed"] else "[red]FAIL[/red]"
+        console.print(f"{mark} {result['case']}")
+        if result["passed"]:
+            continue
+        for failure in result["failures"]:
+            console.print(f"     {failure}")
+        expected = " or ".join(result["expected"]["top"])
+        console.print(
+            f"     expected top: {expected}; top two must include: "
+            f"{', '.join(result['expected']['top_two']) or '-'}"
+        )
+        for rank, item in enumerate(result["ranking"], 1):
+            console.print(f"     {rank}. {item['cause']:<26} {item['probability']:.2f}")
+        for cause, reasons in result["deciding"].items():
+            console.print(f"     {cause}: {'; '.join(reasons) or 'no counted rule'}")
+    failed = sum(not r["passed"] for r in results)
+    console.print(f"{len(results) - failed} passed, {failed} failed")

@@ -1,0 +1,107 @@
+"""`rules lint`: every problem of a pack (and its cases) in one run, errors and warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from nmt_assess.marked_yaml import YamlSyntaxError, load_marked, position_of
+from nmt_assess.models import Ruleset
+from nmt_assess.problems import Problem, did_you_mean, lint_order
+from nmt_assess.ruleset.checks import warnings
+from nmt_assess.ruleset.loader import read_packs
+
+
+def lint(chain: list[Path], case_packs: list[Path]) -> tuple[Ruleset | None, list[Problem]]:
+    """The ruleset (None when it cannot be built) and every problem, sorted by place."""
+    ruleset, problems, where = read_packs(chain)
+    problems = list(problems)
+    if ruleset is not None and not any(p.severity == "error" for p in problems):
+        problems.extend(warnings(ruleset, where))
+        for pack in case_packs:
+            for path in sorted((pack / "cases").glob("*.y*ml")):
+                problems.extend(lint_case(path, ruleset))
+    return ruleset, sorted(problems, key=lint_order)
+
+
+def lint_case(path: Path, ruleset: Ruleset) -> list[Problem]:
+    from nmt_assess.cases import Case
+    from nmt_assess.intake import validate_intake
+
+    label = str(path)
+    try:
+        document = load_marked(path.read_text(encoding="utf-8"))
+    except YamlSyntaxError as error:
+        check = "duplicate-key" if error.duplicate else "yaml-syntax"
+        return [Problem(label, error.line, "yaml", error.message, col=error.col, check=check)]
+    except (OSError, UnicodeDecodeError) as error:
+        return [Problem(label, None, "file", f"cannot read: {error}", check="unreadable")]
+    problems: list[Problem] = []
+
+    def add(
+        path_in_file: tuple[Any, ...], field: str, message: str, check: str, hint: str | None = None
+    ) -> None:
+        line, col = position_of(document, path_in_file)
+        problems.append(Problem(label, line, field, message, hint, col=col, check=check))
+
+    try:
+        case = Case.model_validate(document)
+    except ValidationError as error:
+        for detail in error.errors():
+            loc = tuple(detail["loc"])
+            add(loc, ".".join(map(str, loc)) or "case", str(detail["msg"]), "case-schema")
+        return problems
+    if case.id != path.stem:
+        add(("id",), "id", f"must be '{path.stem}', the file's name", "case-id")
+    causes = [cause.id for cause in ruleset.causes]
+    flags = [flag.id for flag in ruleset.red_flags]
+    named = [(("leading_cause",), case.leading_cause, causes, "cause")]
+    named += [(("expect", "top"), c, causes, "cause") for c in case.expect.top]
+    named += [(("expect", "top_two"), c, causes, "cause") for c in case.expect.top_two]
+    named += [(("expect", "red_flags"), f, flags, "red flag") for f in case.expect.red_flags]
+    for place, item, known, kind in named:
+        if item not in known:
+            add(
+                place,
+                ".".join(place),
+                f"unknown {kind} '{item}'",
+                "case-unknown-id",
+                did_you_mean(item, known),
+            )
+    result = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
+    if isinstance(result, list):
+        for problem in result:
+            add(problem.path, problem.field, problem.message, "case-finding", problem.hint)
+    return problems
+
+
+def exit_code(problems: list[Problem], strict: bool) -> int:
+    if any(p.severity == "error" for p in problems):
+        return 2
+    return 1 if strict and problems else 0
+
+
+def github_annotation(problem: Problem) -> str:
+    """A GitHub Actions workflow command, so problems show on the lines of a pull request."""
+    level = "error" if problem.severity == "error" else "warning"
+    message = problem.format_lint().split(": ", 2)[-1].replace("%", "%25").replace("\n", "%0A")
+    return (
+        f"::{level} file={problem.file},line={problem.line or 1},col={problem.col or 1},"
+        f"title={problem.check}::{message}"
+    )
+
+
+def as_dict(problem: Problem) -> Mapping[str, Any]:
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "col": problem.col,
+        "severity": problem.severity,
+        "check": problem.check,
+        "field": problem.field,
+        "message": problem.message,
+        "hint": problem.hint,
+    }
