@@ -13,8 +13,6 @@ import typer
 from nmt_assess.cli import exit_codes
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from nmt_assess.models import Ruleset
 
 app = typer.Typer(help="Author and check rule packs.", no_args_is_help=True, add_completion=False)

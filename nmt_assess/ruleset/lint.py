@@ -58,7 +58,9 @@ def lint_case(path: Path, ruleset: Ruleset) -> list[Problem]:
         add(("id",), "id", f"must be '{path.stem}', the file's name", "case-id")
     causes = [cause.id for cause in ruleset.causes]
     flags = [flag.id for flag in ruleset.red_flags]
-    named = [(("leading_cause",), case.leading_cause, causes, "cause")]
+    named: list[tuple[tuple[str, ...], str, list[str], str]] = [
+        (("leading_cause",), case.leading_cause, causes, "cause")
+    ]
     named += [(("expect", "top"), c, causes, "cause") for c in case.expect.top]
     named += [(("expect", "top_two"), c, causes, "cause") for c in case.expect.top_two]
     named += [(("expect", "red_flags"), f, flags, "red flag") for f in case.expect.red_flags]
