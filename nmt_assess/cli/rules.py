@@ -120,26 +120,28 @@ def schema_command(
 @app.command("list")
 def list_command(packs: PacksArgument = None) -> None:
     """The effective rules and red flags, with the pack each came from."""
-    from rich.console import Console
-    from rich.table import Table
-
     ruleset = _load(packs)
-    table = Table(box=None, pad_edge=False)
-    for column in ("id", "cause", "LR", "LR absent", "pack", "overrides"):
-        table.add_column(column)
+    rows = [("id", "cause", "LR", "LR absent", "pack", "overrides")]
     for cause in ruleset.causes:
         for rule in cause.rules:
-            table.add_row(
-                rule.id,
-                cause.id,
-                f"{rule.lr.lr:g}",
-                "" if rule.lr_absent is None else f"{rule.lr_absent.lr:g}",
-                ruleset.rule_packs.get(rule.id, ""),
-                ruleset.overridden.get(rule.id, ""),
+            absent = "" if rule.lr_absent is None else f"{rule.lr_absent.lr:g}"
+            rows.append(
+                (
+                    rule.id,
+                    cause.id,
+                    f"{rule.lr.lr:g}",
+                    absent,
+                    ruleset.rule_packs.get(rule.id, ""),
+                    ruleset.overridden.get(rule.id, ""),
+                )
             )
     for flag in ruleset.red_flags:
-        table.add_row(flag.id, f"red flag: {flag.action.value}", "", "", "", "")
-    Console(highlight=False).print(table)
+        rows.append((flag.id, f"red flag ({flag.action.value})", "", "", "", ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 @app.command("show")

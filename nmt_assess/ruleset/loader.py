@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from nmt_assess.marked_yaml import YamlSyntaxError, load_marked, position_of
-from nmt_assess.models import Cause, Finding, PackInfo, RedFlag, Referral, Ruleset
+from nmt_assess.models import Cause, Finding, PackInfo, RedFlag, Referral, Rule, Ruleset
 from nmt_assess.problems import Problem, ProblemsError, did_you_mean
 
 PACK_FILE = "pack.yaml"
@@ -95,7 +95,8 @@ def read_packs(
     for index, root in enumerate(chain):
         _PackReader(root, merge, is_base=index == 0).read()
     ruleset = merge.build()
-    if ruleset is not None and not any(p.severity == "error" for p in merge.problems):
+    if ruleset is not None:
+        # cross-checks run on what did validate, so one run reports every problem
         merge.problems.extend(check_ruleset(ruleset, merge.where))
     return ruleset, merge.problems, merge.where
 
@@ -157,7 +158,7 @@ class _Merge:
             cause = _validate(Cause, data, parts.place, self.problems)
             if cause is not None:
                 causes.append(cause)
-        if any(p.severity == "error" for p in self.problems):
+        if not self.packs:
             return None
         digest = hashlib.sha256("".join(p.sha256 for p in self.packs).encode()).hexdigest()
         top = self.packs[-1]
@@ -505,6 +506,9 @@ class _PackReader:
                     check="duplicate-id",
                 )
             )
+            return
+        rule = _validate(Rule, weighted, place, self.merge.problems)
+        if rule is None:
             return
         parts.rules[rule_id] = weighted
         self.merge.rule_pack[rule_id] = self.name
