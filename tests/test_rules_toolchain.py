@@ -259,3 +259,25 @@ def test_rules_new_scaffolds_a_pack_that_lints_and_tests(tmp_path: Path) -> None
     assert tested.exit_code == 0 and "1 passed, 0 failed" in tested.stdout
     again = runner.invoke(app, ["rules", "new", str(folder)])
     assert again.exit_code == 2
+
+
+def test_the_worked_example_of_docs_rules_md() -> None:
+    from nmt_assess.engine import score
+    from nmt_assess.models import Intake
+
+    ruleset = load_ruleset()
+
+    def nerve(**findings: object) -> float:
+        intake = Intake.model_validate({"findings": findings})
+        return next(
+            c.probability for c in score(ruleset, intake).causes if c.id == "nerve_compression"
+        )
+
+    assert nerve(slump_positive=True, pain_locations=["calf"]) == round(1.225 / 2.225, 4)
+    assert nerve(
+        slump_positive=True, straight_leg_raise_positive=True, pain_locations=["calf"]
+    ) == round(1.225 / 2.225, 4)
+    assert nerve(slump_positive=False, pain_locations=["calf"]) == round(0.0475 / 1.0475, 4)
+    assert nerve(
+        slump_positive=False, piriformis_test_positive=True, pain_locations=["calf"]
+    ) == round(0.25 * 5.2 / (1 + 0.25 * 5.2), 4)
