@@ -175,19 +175,27 @@ def _present(console: Console, ruleset: Ruleset, case: Case) -> None:
 # --- answers -------------------------------------------------------------------------------
 
 
-def parse_ranking(ruleset: Ruleset, text: str) -> list[str]:
+def _pick(text: str, ids: list[str], kind: str, numbered: bool = True) -> list[str]:
+    """Ids named in a comma-separated answer, by name or (1-based) number, in order."""
     from nmt_assess.problems import did_you_mean
 
-    ids = [cause.id for cause in ruleset.causes]
-    ranking = []
+    picked = []
     for part in [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]:
-        name = ids[int(part) - 1] if part.isdigit() and 1 <= int(part) <= len(ids) else part
+        by_number = numbered and part.isdigit() and 1 <= int(part) <= len(ids)
+        name = ids[int(part) - 1] if by_number else part
         if name not in ids:
             hint = did_you_mean(name, ids)
-            raise PracticeError(f"'{part}' is not a cause" + (f" ({hint})" if hint else ""))
-        if name in ranking:
+            raise PracticeError(f"'{part}' is not a {kind}" + (f" ({hint})" if hint else ""))
+        picked.append(name)
+    return picked
+
+
+def parse_ranking(ruleset: Ruleset, text: str) -> list[str]:
+    ids = [cause.id for cause in ruleset.causes]
+    ranking = _pick(text, ids, "cause")
+    for name in ranking:
+        if ranking.count(name) > 1:
             raise PracticeError(f"'{name}' is ranked twice")
-        ranking.append(name)
     if len(ranking) != len(ids):
         raise PracticeError(
             f"rank all {len(ids)} causes, best first (names or numbers 1-{len(ids)})"
@@ -196,29 +204,13 @@ def parse_ranking(ruleset: Ruleset, text: str) -> list[str]:
 
 
 def parse_flags(ruleset: Ruleset, text: str) -> list[str]:
-    from nmt_assess.problems import did_you_mean
-
     if text.strip().lower() in ("", "none"):
         return []
-    ids = [flag.id for flag in ruleset.red_flags]
-    chosen = []
-    for part in [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]:
-        name = ids[int(part) - 1] if part.isdigit() and 1 <= int(part) <= len(ids) else part
-        if name not in ids:
-            hint = did_you_mean(name, ids)
-            raise PracticeError(f"'{part}' is not a red flag" + (f" ({hint})" if hint else ""))
-        chosen.append(name)
-    return list(dict.fromkeys(chosen))
+    return list(dict.fromkeys(_pick(text, [flag.id for flag in ruleset.red_flags], "red flag")))
 
 
 def parse_support(ruleset: Ruleset, text: str) -> list[str]:
-    from nmt_assess.problems import did_you_mean
-
-    chosen = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-    for finding_id in chosen:
-        if finding_id not in ruleset.findings:
-            hint = did_you_mean(finding_id, ruleset.findings)
-            raise PracticeError(f"'{finding_id}' is not a finding" + (f" ({hint})" if hint else ""))
+    chosen = _pick(text, list(ruleset.findings), "finding", numbered=False)
     if len(chosen) > 2:
         raise PracticeError("name at most two supporting findings")
     return chosen

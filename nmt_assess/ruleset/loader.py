@@ -292,6 +292,21 @@ class _PackReader:
             )
         return None
 
+    def _at(
+        self,
+        place: Place,
+        subpath: tuple[Any, ...],
+        field_name: str,
+        message: str,
+        *,
+        check: str,
+        hint: str | None = None,
+    ) -> None:
+        line, col = place.position(*subpath)
+        self.merge.problems.append(
+            Problem(place.file, line, field_name, message, hint, col=col, check=check)
+        )
+
     def _problem(
         self,
         relative: str,
@@ -460,34 +475,26 @@ class _PackReader:
         try:
             weighted = _with_weights(raw, cause_id, self.merge.strengths)
         except _UnknownStrength as error:
-            line, col = place.position(error.key)
-            self.merge.problems.append(
-                Problem(
-                    place.file,
-                    line,
-                    f"rules.{index}.{error.key}",
-                    f"unknown strength '{error.name}'",
-                    did_you_mean(error.name, self.merge.strengths)
-                    or "use a number or one of: " + ", ".join(self.merge.strengths),
-                    col=col,
-                    check="unknown-strength",
-                )
+            self._at(
+                place,
+                (error.key,),
+                f"rules.{index}.{error.key}",
+                f"unknown strength '{error.name}'",
+                check="unknown-strength",
+                hint=did_you_mean(error.name, self.merge.strengths)
+                or "use a number or one of: " + ", ".join(self.merge.strengths),
             )
             return
         existing_pack = self.merge.rule_pack.get(rule_id)
         if existing_pack is not None and existing_pack != self.name:
             base = parts.rules.get(rule_id)
             if base is None:
-                line, col = place.position("id")
-                self.merge.problems.append(
-                    Problem(
-                        place.file,
-                        line,
-                        "id",
-                        f"rule '{rule_id}' belongs to another cause",
-                        col=col,
-                        check="duplicate-id",
-                    )
+                self._at(
+                    place,
+                    ("id",),
+                    "id",
+                    f"rule '{rule_id}' belongs to another cause",
+                    check="duplicate-id",
                 )
                 return
             weighted = {**base, **weighted}  # an override: the keys given replace the base's
@@ -524,30 +531,22 @@ class _PackReader:
             if base is not None and flag.id in self.merge.protected:
                 weaker = flag.when != base.when or flag.action.severity > base.action.severity
                 if weaker:
-                    line, col = place.position("id")
-                    self.merge.problems.append(
-                        Problem(
-                            place.file,
-                            line,
-                            "id",
-                            f"red flag '{flag.id}' of the base pack cannot be changed or weakened",
-                            "safety is not optional: only a pack with extends: none may",
-                            col=col,
-                            check="protected-red-flag",
-                        )
+                    self._at(
+                        place,
+                        ("id",),
+                        "id",
+                        f"red flag '{flag.id}' of the base pack cannot be changed or weakened",
+                        check="protected-red-flag",
+                        hint="safety is not optional: only a pack with extends: none may",
                     )
                     continue
             elif base is not None and self.merge.where("flag", flag.id).pack == self.name:  # type: ignore[union-attr]
-                line, col = place.position("id")
-                self.merge.problems.append(
-                    Problem(
-                        place.file,
-                        line,
-                        "id",
-                        f"red flag id '{flag.id}' is used twice",
-                        col=col,
-                        check="duplicate-id",
-                    )
+                self._at(
+                    place,
+                    ("id",),
+                    "id",
+                    f"red flag id '{flag.id}' is used twice",
+                    check="duplicate-id",
                 )
                 continue
             self.merge.red_flags[flag.id] = flag
