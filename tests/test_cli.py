@@ -137,3 +137,8 @@ def test_json_scoring_does_not_import_rich() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.stderr.strip().endswith("False")
+
+
+def test_fail_on_gates_a_single_intake_too() -> None:
+    assert runner.invoke(app, ["score", CAUDA, "-f", "json", "--fail-on", "urgent"]).exit_code == 3
+    assert runner.invoke(app, ["score", CTS, "-f", "json", "--fail-on", "refer"]).exit_code == 0

@@ -126,7 +126,7 @@ def score(
         _what_if(inputs[0], ruleset, set_answers or [], unset or [], output_format)
         return
     if _is_single(inputs, output_format):
-        _score_single(inputs[0], ruleset, output_format or OutputFormat.text, output, top)
+        _score_single(inputs[0], ruleset, output_format or OutputFormat.text, output, top, fail_on)
         return
     chosen = output_format or _batch_default(output)
     tally = _score_batch(inputs, ruleset, mapping, chosen, output, jobs)
@@ -148,9 +148,10 @@ def _score_single(
     output_format: OutputFormat,
     output: Path | None,
     top: int | None,
+    fail_on: FailOn | None,
 ) -> None:
     from nmt_assess.engine import Engine
-    from nmt_assess.models import Intake
+    from nmt_assess.models import Action, Intake
     from nmt_assess.readers.inputs import InputError, read_records
     from nmt_assess.readers.records import validate_record
 
@@ -165,33 +166,39 @@ def _score_single(
     if len(records) != 1:  # a JSON list or a FHIR Bundle: score it as a batch
         _note(notices)
         tally = _score_records(records, ruleset, output_format, output, 1)
-        raise typer.Exit(_exit_code(tally, None))
+        raise typer.Exit(_exit_code(tally, fail_on))
     result = validate_record(records[0], ruleset.findings)
     if not isinstance(result, Intake):
         _report_problems(result)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT)
     engine = Engine(ruleset)
+    document = engine.assess(result)
     if output_format is OutputFormat.json:
         from nmt_assess.writers.json_writer import assessment_json
 
-        _emit(assessment_json(engine.assess(result)), output)
-        return
-    assessment = engine.score(result)
+        _emit(assessment_json(document), output)
+    else:
+        _render(engine.score(result), ruleset, output, top)
+    raised = {flag["action"] for flag in document["red_flags"]}
+    if fail_on is not None and any(
+        Action(action).severity <= Action(fail_on.value).severity for action in raised
+    ):
+        raise typer.Exit(exit_codes.RED_FLAG_RAISED)
+
+
+def _render(assessment: Any, ruleset: Ruleset, output: Path | None, top: int | None) -> None:
+    from rich.console import Console
+
     from nmt_assess.writers.terminal import render_assessment
 
+    view = render_assessment(assessment, ruleset, top=top)
     if output is None:
-        from rich.console import Console
-
-        Console().print(render_assessment(assessment, ruleset, top=top))
+        Console().print(view)
         return
     from nmt_assess.output import atomic_text_file
 
     with atomic_text_file(output) as out:
-        from rich.console import Console
-
-        Console(file=out, width=100, no_color=True).print(
-            render_assessment(assessment, ruleset, top=top)
-        )
+        Console(file=out, width=100, no_color=True).print(view)
 
 
 def _what_if(
