@@ -166,10 +166,16 @@ def _present(console: Console, ruleset: Ruleset, case: Case) -> None:
             for f in ruleset.findings.values()
             if f.section == section and case.findings.get(f.id) is not None
         ]
-        if answered:
-            console.print(f"\n[bold]{section.capitalize()}[/bold]")
-            for finding, value in answered:
-                console.print(f"  {finding.label}: {value_words(value)}")
+        if not answered:
+            continue
+        console.print(f"\n[bold]{section.capitalize()}[/bold]")
+        if section == "screening":  # mostly "no": one line for those, one each for the rest
+            denied = [f.label for f, value in answered if value is False]
+            answered = [(f, value) for f, value in answered if value is not False]
+            if denied:
+                console.print(f"  No to: {', '.join(denied)}")
+        for finding, value in answered:
+            console.print(f"  {finding.label}: {value_words(value)}")
 
 
 # --- answers -------------------------------------------------------------------------------
