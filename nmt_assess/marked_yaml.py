@@ -107,11 +107,6 @@ def load_marked(text: str) -> Any:
         raise YamlSyntaxError(str(error), None) from None
 
 
-def line_of(data: Any, path: Sequence[Hashable]) -> int | None:
-    """The line of the deepest node along `path` (keys and indices) that carries a mark."""
-    return position_of(data, path)[0]
-
-
 def position_of(data: Any, path: Sequence[Hashable]) -> tuple[int | None, int | None]:
     """Line and column of the deepest node along `path` that carries a mark."""
     line: int | None = getattr(data, "line", None)
