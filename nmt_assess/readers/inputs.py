@@ -13,7 +13,7 @@ from typing import BinaryIO
 from nmt_assess.models import Finding
 from nmt_assess.problems import Problem
 from nmt_assess.readers.csv_reader import ColumnMap, check_header, csv_records
-from nmt_assess.readers.documents import json_records, jsonl_record, yaml_records
+from nmt_assess.readers.documents import fast_jsonl_record, json_records, yaml_records
 from nmt_assess.readers.records import Origin, RawRecord, unparsable
 
 KINDS = ("yaml", "json", "jsonl", "csv")
@@ -152,17 +152,7 @@ def _jsonl(stream: BinaryIO, label: str) -> Iterator[RawRecord]:
         if not raw.strip():
             continue  # a blank line is not a record
         record += 1
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield unparsable(
-                Origin(label, number, record),
-                "line",
-                f"not UTF-8 text (byte {error.start})",
-                "save the file as UTF-8",
-            )
-            continue
-        yield jsonl_record(line, label, number, record)
+        yield fast_jsonl_record(raw, label, number, record)
 
 
 def _whole_document(data: bytes, label: str, kind: str, notices: list[str]) -> Iterator[RawRecord]:

@@ -38,6 +38,9 @@ class RawRecord:
     field_names: Mapping[str, str] = field(default_factory=dict)
     #: Why the record could not be parsed at all.
     problems: tuple[Problem, ...] = ()
+    #: The JSONL line, when `document` came from the fast parser: a record the fast scorer
+    #: declines is read again by the reference parser, so its errors read the same.
+    line_bytes: bytes | None = None
 
 
 def validate_record(record: RawRecord, catalog: Mapping[str, Finding]) -> Intake | list[Problem]:
