@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -214,11 +214,14 @@ def _overlap(test: FindingTest, finding: Finding, column: Array) -> Array:
         raise Unsupported(f"{test.finding}: only any_of and all_of are vectorised for lists")
     mask = sum(1 << choices.index(item) for item in set(wanted) if item in choices)
     overlap: Array = column & mask
+    held: Array
     if test.any_of is not None:
-        return overlap != 0
-    if any(item not in choices for item in wanted):
-        return np.zeros(column.shape, dtype=bool)
-    return overlap == mask
+        held = overlap != 0
+    elif any(item not in choices for item in wanted):
+        held = np.zeros(column.shape, dtype=bool)
+    else:
+        held = overlap == mask
+    return held
 
 
 def _fixed_state(test: FindingTest, value: Any) -> State:
@@ -348,6 +351,16 @@ class _RulePlan:
             absent_weight.basis,
         )
         self.source = list(rule.source)
+        self._fixed: dict[Any, float] = {}
+
+    def fixed_value(self, finding_id: str, value: Any) -> float:
+        """ln of the factor a one-test rule applies when its finding is `value`; NaN for none."""
+        found = self._fixed.get(value)
+        if found is None:
+            holds = self.rule.when.evaluate({finding_id: value})
+            absent = math.nan if self.log_absent is None else self.log_absent
+            found = self._fixed[value] = self.log_lr if holds else absent
+        return found
 
     def values(self, when: State, unless: State | None) -> Any:
         """ln of the factor the rule applies to each intake; NaN where it applies none."""
@@ -455,25 +468,40 @@ class BatchEngine:
                     batch.state(rule.unless)
         for flag in self.flags:
             batch.state(flag.when)
+        self.flag_witnesses = [_Witnesses(batch.witness_codes(f.when, 1)[1]) for f in self.flags]
+        leaves = {
+            id(rule.when): batch.witness_codes(rule.when, 1)[1]
+            for plan in self.engine.plans
+            for rule in plan.cause.rules
+        }
+        # Documents share their contribution and check-next entries, cached by what decides
+        # them (about nine in ten repeat): they are read-only, like every document.
+        self.caches = [_EntryCaches(plan, self, leaves) for plan in self.engine.plans]
 
     # --- the public entry point ---
 
-    def assess_documents(self, documents: Sequence[Any]) -> list[Document | None]:
-        """Each plain, valid intake document's assessment; None for every other document."""
+    def assess_documents(self, documents: Sequence[Any]) -> Iterator[Document | None]:
+        """Each plain, valid intake document's assessment, in order; None for every other
+        document. Scoring is done for the whole batch; documents are built as they are taken,
+        so only the one in hand is held."""
         envelopes = [_plain_envelope(d, self.catalog) for d in documents]
         rows = [i for i, envelope in enumerate(envelopes) if envelope is not None]
         findings = [documents[i]["findings"] for i in rows]
         columns, bad = self._encode(findings)
-        results: list[Document | None] = [None] * len(documents)
-        if not rows:
-            return results
-        for position, document in enumerate(self._assess(findings, columns)):
-            if position not in bad:
-                intake_id, intake_date = envelopes[rows[position]]  # type: ignore[misc]
-                document["intake_id"] = intake_id
-                document["intake_date"] = intake_date
-                results[rows[position]] = document
-        return results
+        scored = self._assess(findings, columns) if rows else None
+        position = 0
+        for envelope in envelopes:
+            if envelope is None:
+                yield None
+                continue
+            assert scored is not None
+            if position in bad:
+                yield None
+            else:
+                document = scored.document(position, findings[position])
+                document["intake_id"], document["intake_date"] = envelope
+                yield document
+            position += 1
 
     def _encode(self, findings: list[dict[str, Any]]) -> tuple[Columns, set[int]]:
         columns: Columns = {}
@@ -487,37 +515,23 @@ class BatchEngine:
 
     # --- scoring a batch ---
 
-    def _assess(self, findings: list[dict[str, Any]], columns: Columns) -> list[Document]:
+    def _assess(self, findings: list[dict[str, Any]], columns: Columns) -> _Scored:
         batch = _Batch(self.catalog, self.findings_of, columns)
         size = len(findings)
-        causes = [self._cause_columns(plan, batch, size) for plan in self.engine.plans]
-        flag_parts = self._flag_columns(batch)
-        documents = []
-        for row, row_findings in enumerate(findings):
-            documents.append(self._document(row, row_findings, causes, flag_parts))
-        return documents
-
-    def _flag_columns(self, batch: _Batch) -> tuple[list[list[int]], list[list[int]]]:
-        """Per intake: the raised flags (most severe first) and the flags left open."""
-        states = [batch.state(flag.when) for flag in self.flags]
-        yes = np.array([s[0] for s in states])
-        open_ = ~yes & ~np.array([s[1] for s in states])
-        raised = [[self.by_severity[i] for i in row] for row in _row_lists(yes[self.by_severity].T)]
-        witnessed = [batch.witness_codes(flag.when, len(raised)) for flag in self.flags]
-        self.flag_witnesses = [_Witnesses(leaves) for _, leaves in witnessed]
-        self.flag_codes = np.array([codes for codes, _ in witnessed]).T.tolist()
-        return raised, _row_lists(open_.T)
-
-    def _cause_columns(self, plan: Any, batch: _Batch, size: int) -> _CauseColumns:
-        values = []  # per unit: the values of its rules
-        for unit in plan.units:
-            values.append([self._rule_values(rule, batch) for rule in unit.rules])
-        return _CauseColumns(self, plan, batch, values, size)
+        causes = []
+        for plan, caches in zip(self.engine.plans, self.caches, strict=True):
+            values = [
+                [self._rule_values(rule, batch) for rule in unit.rules] for unit in plan.units
+            ]
+            causes.append(_CauseColumns(self, plan, caches, batch, values, size))
+        return _Scored(self, batch, causes)
 
     def _rule_values(
         self, rule: Rule, batch: _Batch, override: tuple[str, Any] | None = None
     ) -> Any:
         plan = self.rule_plans[id(rule)]
+        if override is not None and rule.unless is None and isinstance(rule.when, FindingTest):
+            return plan.fixed_value(*override)  # the rule reads only the overridden finding
         if override is None:
             when = batch.state(rule.when)
             unless = None if rule.unless is None else batch.state(rule.unless)
@@ -526,49 +540,62 @@ class BatchEngine:
             unless = None if rule.unless is None else batch.state_if(rule.unless, *override)
         return plan.values(when, unless)
 
-    # --- building one intake's document ---
 
-    def _document(
-        self,
-        row: int,
-        findings: dict[str, Any],
-        causes: list[_CauseColumns],
-        flag_parts: tuple[list[list[int]], list[list[int]]],
-    ) -> Document:
+class _Scored:
+    """A batch's scores, ready to be turned into documents one intake at a time."""
+
+    def __init__(self, engine: BatchEngine, batch: _Batch, causes: list[_CauseColumns]) -> None:
+        self.engine = engine
+        self.causes = causes
+        flags = engine.flags
+        states = [batch.state(flag.when) for flag in flags]
+        yes = np.array([state[0] for state in states])
+        open_ = ~yes & ~np.array([state[1] for state in states])
+        severity = engine.by_severity
+        #: per intake: the raised flags, most severe first (a stable sort), and the open ones
+        self.raised = [[severity[i] for i in row] for row in _row_lists(yes[severity].T)]
+        self.open = _row_lists(open_.T)
+        size = len(self.raised)
+        self.witness_codes = np.array(
+            [batch.witness_codes(flag.when, size)[0] for flag in flags]
+        ).T.tolist()
+
+    def document(self, row: int, findings: dict[str, Any]) -> Document:
         engine = self.engine
-        raised = flag_parts[0][row]
-        codes = self.flag_codes[row]
-        cause_docs = [cause.document(row, findings) for cause in causes]
-        cause_docs.sort(key=lambda c: (-c["probability"], engine.order[c["id"]]))
+        order = engine.engine.order
+        flags, codes = engine.flags, self.witness_codes[row]
+        cause_docs = [cause.document(row, findings) for cause in self.causes]
+        cause_docs.sort(key=lambda c: (-c["probability"], order[c["id"]]))
         for rank, cause_doc in enumerate(cause_docs, 1):
             cause_doc["rank"] = rank
+        raised = self.raised[row]
         return {
             "schema_version": 1,
             "intake_id": None,
             "intake_date": None,
-            "ruleset": engine.info,
-            "referral_first": any(self.flags[i].action.is_referral_first for i in raised),
+            "ruleset": engine.engine.info,
+            "referral_first": any(flags[i].action.is_referral_first for i in raised),
             "red_flags": [
                 {
-                    "id": self.flags[i].id,
-                    "title": self.flags[i].title,
-                    "action": self.flags[i].action.value,
-                    "findings": self.flag_witnesses[i].of(codes[i]),
-                    "advice": self.flags[i].advice,
-                    "source": list(self.flags[i].source),
+                    "id": flags[i].id,
+                    "title": flags[i].title,
+                    "action": flags[i].action.value,
+                    "findings": engine.flag_witnesses[i].of(codes[i]),
+                    "advice": flags[i].advice,
+                    "source": list(flags[i].source),
                 }
                 for i in raised
             ],
             "unscreened_red_flags": [
                 {
-                    "id": self.flags[i].id,
-                    "action": self.flags[i].action.value,
-                    "unanswered": [f for f in self.flag_findings[i] if findings.get(f) is None],
+                    "id": flags[i].id,
+                    "action": flags[i].action.value,
+                    "unanswered": [f for f in engine.flag_findings[i] if findings.get(f) is None],
                 }
-                for i in flag_parts[1][row]
+                for i in self.open[row]
             ],
             "causes": cause_docs,
-            "disclaimer": engine.ruleset.disclaimer,
+            "disclaimer": engine.engine.ruleset.disclaimer,
         }
 
 
@@ -584,6 +611,71 @@ def _row_lists(matrix: Array) -> list[list[int]]:
     return result
 
 
+class _EntryCaches:
+    """A cause's static parts, and its contribution and check-next entries built once per
+    distinct key; bounded, so memory stays flat however long the batch."""
+
+    LIMIT = 8192
+
+    def __init__(self, plan: Any, engine: BatchEngine, leaves: Mapping[int, list[str]]) -> None:
+        self.rules = [rule for unit in plan.units for rule in unit.rules]
+        self.rule_plans = [engine.rule_plans[id(rule)] for rule in self.rules]
+        self.log_lrs = np.array([rule_plan.log_lr for rule_plan in self.rule_plans])[:, None]
+        self.witnesses = [_Witnesses(leaves[id(rule.when)]) for rule in self.rules]
+        catalog = engine.catalog
+        self.questions = [
+            (finding_id, catalog[finding_id].question, catalog[finding_id].asked_of)
+            for finding_id in plan.candidates
+        ]
+        self._contributions: dict[tuple[Any, ...], Document] = {}
+        self._checks: dict[tuple[Any, ...], Document] = {}
+
+    def contribution(self, key: tuple[int, bool, bool, float, int, int]) -> Document:
+        """(rule, lr applies (not lr_absent), counted, share, leader, witness code)."""
+        entry = self._contributions.get(key)
+        if entry is None:
+            if len(self._contributions) >= self.LIMIT:
+                self._contributions.clear()
+            entry = self._contributions[key] = self._contribution(*key)
+        return entry
+
+    def _contribution(
+        self, index: int, present: bool, counted: bool, share: float, leader: int, code: int
+    ) -> Document:
+        rule_plan = self.rule_plans[index]
+        rule = rule_plan.rule
+        direction, factor, basis = rule_plan.present if present else rule_plan.absent
+        return {
+            "rule": rule.id,
+            "findings": self.witnesses[index].of(code),
+            "direction": direction,
+            "factor": factor,
+            "basis": basis,
+            "counted": counted,
+            "share": share,
+            "group": rule.group,
+            "because": rule.because,
+            "source": rule_plan.source,
+            "outweighed_by": None if counted else self.rules[leader].id,
+        }
+
+    def check(self, key: tuple[int, float, float]) -> Document:
+        """(candidate, could lower to, could raise to)."""
+        entry = self._checks.get(key)
+        if entry is None:
+            if len(self._checks) >= self.LIMIT:
+                self._checks.clear()
+            finding_id, question, asked_of = self.questions[key[0]]
+            entry = self._checks[key] = {
+                "finding": finding_id,
+                "question": question,
+                "asked_of": asked_of,
+                "could_lower_to": key[1],
+                "could_raise_to": key[2],
+            }
+        return entry
+
+
 class _CauseColumns:
     """One cause over a batch: each intake's probability, contributions and check-next."""
 
@@ -591,6 +683,7 @@ class _CauseColumns:
         self,
         engine: BatchEngine,
         plan: Any,
+        caches: _EntryCaches,
         batch: _Batch,
         unit_values: list[list[Any]],
         size: int,
@@ -598,8 +691,7 @@ class _CauseColumns:
         self.engine = engine
         self.plan = plan
         self.cause = plan.cause
-        self.rules = [rule for unit in plan.units for rule in unit.rules]
-        self.rule_plans = [engine.rule_plans[id(rule)] for rule in self.rules]
+        self.caches = caches
         combined = [_combine(values) for values in unit_values]
         subtotal: Any = np.zeros(size)
         for value in combined:
@@ -613,40 +705,46 @@ class _CauseColumns:
 
     # contributions: which rules applied a factor, which of them counted, their shares
     def _contributions(self, batch: _Batch, unit_values: list[list[Any]], size: int) -> None:
+        rules = self.caches.rules
         values = np.array([np.broadcast_to(v, (size,)) for vs in unit_values for v in vs])
         leader = np.empty(values.shape, dtype=np.int32)
         start = 0
         for unit_vals in unit_values:
             stop = start + len(unit_vals)
-            leader[start:stop] = _unit_leaders(values[start:stop], start)
+            if stop - start == 1:  # a unit of one rule: the rule leads wherever it applies
+                leader[start] = start
+            else:
+                leader[start:stop] = _unit_leaders(values[start:stop], start)
             start = stop
         applied = ~np.isnan(values) & (values != 0)
-        counted = applied & (leader == np.arange(len(self.rules))[:, None])
+        counted = applied & (leader == np.arange(len(rules))[:, None])
         magnitude = np.where(applied, np.abs(values), 0.0)
         total: Any = np.zeros(size)
-        for rule_index in range(len(self.rules)):  # in rule order, as the reference sums
+        for rule_index in range(len(rules)):  # in rule order, as the reference sums
             total = total + np.where(counted[rule_index], magnitude[rule_index], 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(counted & (total > 0), _round4(values / total), 0.0)
+        # the reference's order: counted first, then by strength, then rule order (stable)
         category = np.where(counted, 0, np.where(applied, 1, 2))
         order = np.lexsort((-magnitude, category), axis=0)
         entries = applied.sum(axis=0)
-        keep = np.arange(len(self.rules))[:, None] < entries[None, :]
-        present = values == np.array([p.log_lr for p in self.rule_plans])[:, None]
-        witnesses = []
-        self.witnesses = []
-        for rule in self.rules:
-            codes, leaves = batch.witness_codes(rule.when, size)
-            witnesses.append(codes)
-            self.witnesses.append(_Witnesses(leaves))
+        keep = (np.arange(len(rules))[:, None] < entries[None, :]).T
+        one = np.ones(size, dtype=np.int64)  # a single test is its own witness
+        witnesses = np.array(
+            [
+                one
+                if isinstance(rule.when, FindingTest)
+                else batch.witness_codes(rule.when, size)[0]
+                for rule in rules
+            ]
+        )
         columns = [order] + [
             np.take_along_axis(m, order, axis=0)
-            for m in (present, counted, share, leader, np.array(witnesses))
+            for m in (values == self.caches.log_lrs, counted, share, leader, witnesses)
         ]
         self.offsets = np.concatenate(([0], np.cumsum(entries))).tolist()
-        # one tuple per contribution, intake by intake: (rule, present, counted, share, leader,
-        # witness code)
-        self.packed = list(zip(*(m.T[keep.T].tolist() for m in columns), strict=True))
+        #: one key per contribution, intake after intake (see _EntryCaches.contribution)
+        self.keys = list(zip(*(m.T[keep].tolist() for m in columns), strict=True))
 
     # check-next: the unanswered findings whose answer could move this cause most
     def _check_next(
@@ -657,14 +755,8 @@ class _CauseColumns:
         probability: Array,
         size: int,
     ) -> None:
-        plan = self.plan
-        catalog = self.engine.catalog
-        self.questions = [
-            (finding_id, catalog[finding_id].question, catalog[finding_id].asked_of)
-            for finding_id in plan.candidates
-        ]
         shifts, lows, highs = [], [], []
-        for finding_id, options in plan.candidates.items():
+        for finding_id, options in self.plan.candidates.items():
             lowest, highest = self._gain_range(batch, unit_values, combined, finding_id, options)
             low, high = _probability(self.total + lowest), _probability(self.total + highest)
             shift = np.maximum(high - probability, probability - low)
@@ -672,19 +764,30 @@ class _CauseColumns:
             shifts.append(np.where(unknown & (shift >= CHECK_NEXT_MIN_SHIFT), shift, -1.0))
             lows.append(np.broadcast_to(low, (size,)))
             highs.append(np.broadcast_to(high, (size,)))
-        if not self.questions:
-            self.picks: list[list[int]] = [[] for _ in range(size)]
-            self.lows = self.highs = self.picks
+        if not shifts:
+            self.check_offsets = [0] * (size + 1)
+            self.check_keys: list[tuple[int, float, float]] = []
             return
-        shift_matrix = np.array(shifts)
-        keys = np.where(shift_matrix >= 0, _round4_keys(shift_matrix), -1.0)
-        top = np.argsort(-keys, axis=0, kind="stable")[:CHECK_NEXT_LIMIT]
-        chosen = (np.take_along_axis(keys, top, axis=0) >= 0).sum(axis=0)
-        self.picks = [
-            picks[:count] for picks, count in zip(top.T.tolist(), chosen.tolist(), strict=True)
-        ]
-        self.lows = _round4(np.take_along_axis(np.array(lows), top, axis=0)).T.tolist()
-        self.highs = _round4(np.take_along_axis(np.array(highs), top, axis=0)).T.tolist()
+        keys = np.array(shifts)
+        keys = np.where(keys >= 0, _round4_keys(keys), -1.0)
+        # the reference sorts by rounded shift, largest first, ties in catalog order: argmax
+        # takes the first of equal keys
+        columns = np.arange(size)
+        top = []
+        for _ in range(min(CHECK_NEXT_LIMIT, len(keys))):
+            best = np.argmax(keys, axis=0)
+            top.append(np.where(keys[best, columns] >= 0, best, -1))
+            keys[best, columns] = -2.0
+        picks = np.array(top).T  # intake by slot; the valid slots come first
+        valid = picks >= 0
+        at = columns[:, None], np.where(valid, picks, 0)
+        low_top, high_top = (_round4(np.array(m).T[at][valid]) for m in (lows, highs))
+        counts = valid.sum(axis=1)
+        self.check_offsets = np.concatenate(([0], np.cumsum(counts))).tolist()
+        #: one key per check-next entry, intake after intake (see _EntryCaches.check)
+        self.check_keys = list(
+            zip(picks[valid].tolist(), low_top.tolist(), high_top.tolist(), strict=True)
+        )
 
     def _gain_range(
         self,
@@ -716,7 +819,8 @@ class _CauseColumns:
         return lowest, highest
 
     def document(self, row: int, findings: dict[str, Any]) -> Document:
-        cause = self.cause
+        cause, caches = self.cause, self.caches
+        contribution, check = caches.contribution, caches.check
         return {
             "id": cause.id,
             "title": cause.title,
@@ -724,53 +828,15 @@ class _CauseColumns:
             "probability": self.probability[row],
             "band": self.band[row],
             "prior": cause.prior,
-            "contributions": self._row_contributions(row),
-            "check_next": self._row_check_next(row),
+            "contributions": [
+                contribution(key) for key in self.keys[self.offsets[row] : self.offsets[row + 1]]
+            ],
+            "check_next": [
+                check(key)
+                for key in self.check_keys[self.check_offsets[row] : self.check_offsets[row + 1]]
+            ],
             "muscles_to_palpate": self.engine.engine._muscles(cause, findings),
         }
-
-    def _row_contributions(self, row: int) -> list[Document]:
-        rules, plans, witnesses = self.rules, self.rule_plans, self.witnesses
-        entries = []
-        for index, present, counted, share, leader, code in self.packed[
-            self.offsets[row] : self.offsets[row + 1]
-        ]:
-            plan = plans[index]
-            rule = plan.rule
-            direction, factor, basis = plan.present if present else plan.absent
-            entries.append(
-                {
-                    "rule": rule.id,
-                    "findings": witnesses[index].of(code),
-                    "direction": direction,
-                    "factor": factor,
-                    "basis": basis,
-                    "counted": counted,
-                    "share": share,
-                    "group": rule.group,
-                    "because": rule.because,
-                    "source": plan.source,
-                    "outweighed_by": None if counted else rules[leader].id,
-                }
-            )
-        return entries
-
-    def _row_check_next(self, row: int) -> list[Document]:
-        return [
-            {
-                "finding": finding_id,
-                "question": question,
-                "asked_of": asked_of,
-                "could_lower_to": low,
-                "could_raise_to": high,
-            }
-            for (finding_id, question, asked_of), low, high in zip(
-                [self.questions[pick] for pick in self.picks[row]],
-                self.lows[row],
-                self.highs[row],
-                strict=False,  # lows and highs have a slot for every possible pick
-            )
-        ]
 
 
 def _unit_leaders(values: Array, offset: int) -> Array:
