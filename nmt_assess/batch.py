@@ -56,7 +56,7 @@ class ChunkScorer:
     def score(self, chunk: list[RawRecord]) -> Iterator[Record]:
         """The chunk's records, in order; each is built as it is taken."""
         if self.fast is None:
-            yield from (score_record(self.engine, raw) for raw in chunk)
+            yield from (score_record(self.engine, _reference_read(raw)) for raw in chunk)
             return
         assessed = self.fast.assess_documents([raw.document for raw in chunk])
         for raw, document in zip(chunk, assessed, strict=True):

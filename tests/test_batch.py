@@ -91,7 +91,14 @@ def test_stdin_csv_with_input_format() -> None:
 # --- order and parallel --------------------------------------------------------------------
 
 
-def test_parallel_scoring_keeps_the_input_order(tmp_path: Path) -> None:
+def test_parallel_scoring_keeps_the_input_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nmt_assess import batch
+
+    # small chunks, so 650 records make several, each scored with numpy in a worker
+    monkeypatch.setattr(batch, "CHUNK_SIZE", 100)
+    monkeypatch.setattr(batch, "VECTORISE_FROM", 50)
     source = tmp_path / "many.jsonl"
     answers = [True, False, None]
     with source.open("w") as out:
