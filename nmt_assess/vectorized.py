@@ -46,6 +46,11 @@ _PLAIN_KEYS = frozenset({"id", "date", "findings"})
 _NUMERIC = (FindingType.scale_0_10, FindingType.number)
 
 
+#: Bits of a contribution key (see _EntryCaches.contribution), low to high.
+_SHARE_BITS, _RULE_BITS, _WITNESS_BITS = 15, 8, 30
+_MAX_RULES = 1 << _RULE_BITS
+
+
 class Unsupported(Exception):
     """The ruleset uses a test this module does not vectorise: score with `Engine`."""
 
@@ -301,8 +306,8 @@ class _Batch:
 
         def visit(node: Condition, reach: Any) -> None:
             if isinstance(node, FindingTest):
-                if len(leaves) == 62:
-                    raise Unsupported("a condition with more than 62 tests")
+                if len(leaves) == _WITNESS_BITS:  # the code must fit a contribution's key
+                    raise Unsupported(f"a condition with more than {_WITNESS_BITS} tests")
                 yes, no = self.state(node)
                 codes[reach & (yes | no)] |= 1 << len(leaves)
                 leaves.append(node.finding)
@@ -619,6 +624,8 @@ class _EntryCaches:
 
     def __init__(self, plan: Any, engine: BatchEngine, leaves: Mapping[int, list[str]]) -> None:
         self.rules = [rule for unit in plan.units for rule in unit.rules]
+        if len(self.rules) > _MAX_RULES:
+            raise Unsupported(f"{plan.cause.id}: more than {_MAX_RULES} rules")
         self.rule_plans = [engine.rule_plans[id(rule)] for rule in self.rules]
         self.log_lrs = np.array([rule_plan.log_lr for rule_plan in self.rule_plans])[:, None]
         self.witnesses = [_Witnesses(leaves[id(rule.when)]) for rule in self.rules]
@@ -627,21 +634,26 @@ class _EntryCaches:
             (finding_id, catalog[finding_id].question, catalog[finding_id].asked_of)
             for finding_id in plan.candidates
         ]
-        self._contributions: dict[tuple[Any, ...], Document] = {}
-        self._checks: dict[tuple[Any, ...], Document] = {}
+        self._contributions: dict[int, Document] = {}
+        self._checks: dict[int, Document] = {}
 
-    def contribution(self, key: tuple[int, bool, bool, float, int, int]) -> Document:
-        """(rule, lr applies (not lr_absent), counted, share, leader, witness code)."""
+    def contribution(self, key: int) -> Document:
+        """The entry for a key of _contribution_keys."""
         entry = self._contributions.get(key)
         if entry is None:
             if len(self._contributions) >= self.LIMIT:
                 self._contributions.clear()
-            entry = self._contributions[key] = self._contribution(*key)
+            entry = self._contributions[key] = self._contribution(key)
         return entry
 
-    def _contribution(
-        self, index: int, present: bool, counted: bool, share: float, leader: int, code: int
-    ) -> Document:
+    def _contribution(self, key: int) -> Document:
+        share_code = key & ((1 << _SHARE_BITS) - 1)
+        key >>= _SHARE_BITS
+        counted, present = bool(key & 1), bool(key >> 1 & 1)
+        key >>= 2
+        index, leader = key & (_MAX_RULES - 1), key >> _RULE_BITS & (_MAX_RULES - 1)
+        code = key >> (2 * _RULE_BITS)
+        share = -0.0 if share_code == 0 else (share_code - (1 << (_SHARE_BITS - 1))) / 1e4
         rule_plan = self.rule_plans[index]
         rule = rule_plan.rule
         direction, factor, basis = rule_plan.present if present else rule_plan.absent
@@ -659,19 +671,20 @@ class _EntryCaches:
             "outweighed_by": None if counted else self.rules[leader].id,
         }
 
-    def check(self, key: tuple[int, float, float]) -> Document:
-        """(candidate, could lower to, could raise to)."""
+    def check(self, key: int) -> Document:
+        """The entry for a key packing (candidate, could lower to, could raise to), each
+        probability as a count of 1e-4 (it is rounded to 4 places)."""
         entry = self._checks.get(key)
         if entry is None:
             if len(self._checks) >= self.LIMIT:
                 self._checks.clear()
-            finding_id, question, asked_of = self.questions[key[0]]
+            finding_id, question, asked_of = self.questions[key >> 28]
             entry = self._checks[key] = {
                 "finding": finding_id,
                 "question": question,
                 "asked_of": asked_of,
-                "could_lower_to": key[1],
-                "could_raise_to": key[2],
+                "could_lower_to": (key >> 14 & 0x3FFF) / 1e4,
+                "could_raise_to": (key & 0x3FFF) / 1e4,
             }
         return entry
 
@@ -692,6 +705,7 @@ class _CauseColumns:
         self.plan = plan
         self.cause = plan.cause
         self.caches = caches
+        self.refers = plan.cause.id == engine.engine.ruleset.referral_cause  # has muscles
         combined = [_combine(values) for values in unit_values]
         subtotal: Any = np.zeros(size)
         for value in combined:
@@ -738,13 +752,11 @@ class _CauseColumns:
                 for rule in rules
             ]
         )
-        columns = [order] + [
-            np.take_along_axis(m, order, axis=0)
-            for m in (values == self.caches.log_lrs, counted, share, leader, witnesses)
-        ]
+        present = values == self.caches.log_lrs
+        keys = _contribution_keys(present, counted, share, leader, witnesses)
         self.offsets = np.concatenate(([0], np.cumsum(entries))).tolist()
         #: one key per contribution, intake after intake (see _EntryCaches.contribution)
-        self.keys = list(zip(*(m.T[keep].tolist() for m in columns), strict=True))
+        self.keys = np.take_along_axis(keys, order, axis=0).T[keep].tolist()
 
     # check-next: the unanswered findings whose answer could move this cause most
     def _check_next(
@@ -766,7 +778,7 @@ class _CauseColumns:
             highs.append(np.broadcast_to(high, (size,)))
         if not shifts:
             self.check_offsets = [0] * (size + 1)
-            self.check_keys: list[tuple[int, float, float]] = []
+            self.check_keys: list[int] = []
             return
         keys = np.array(shifts)
         keys = np.where(keys >= 0, _round4_keys(keys), -1.0)
@@ -781,13 +793,14 @@ class _CauseColumns:
         picks = np.array(top).T  # intake by slot; the valid slots come first
         valid = picks >= 0
         at = columns[:, None], np.where(valid, picks, 0)
-        low_top, high_top = (_round4(np.array(m).T[at][valid]) for m in (lows, highs))
+        low_top, high_top = (
+            np.rint(_round4(np.array(m).T[at][valid]) * 1e4) for m in (lows, highs)
+        )
         counts = valid.sum(axis=1)
         self.check_offsets = np.concatenate(([0], np.cumsum(counts))).tolist()
         #: one key per check-next entry, intake after intake (see _EntryCaches.check)
-        self.check_keys = list(
-            zip(picks[valid].tolist(), low_top.tolist(), high_top.tolist(), strict=True)
-        )
+        keys = picks[valid] << 28 | low_top.astype(np.int64) << 14 | high_top.astype(np.int64)
+        self.check_keys = keys.tolist()
 
     def _gain_range(
         self,
@@ -835,8 +848,27 @@ class _CauseColumns:
                 check(key)
                 for key in self.check_keys[self.check_offsets[row] : self.check_offsets[row + 1]]
             ],
-            "muscles_to_palpate": self.engine.engine._muscles(cause, findings),
+            "muscles_to_palpate": self.engine.engine._muscles(cause, findings)
+            if self.refers
+            else {},
         }
+
+
+def _contribution_keys(
+    present: Array, counted: Array, share: Array, leader: Array, witness: Array
+) -> Array:
+    """Everything that decides a contribution entry, packed in one integer per rule and intake
+    (hashing an int is much quicker than hashing a tuple). The share is rounded to 4 places,
+    so it is an integer count of 1e-4; -0.0 (an "against" share rounding to 0) gets its own."""
+    rule_index = np.arange(len(share))[:, None]
+    share_code = np.rint(share * 1e4).astype(np.int64) + (1 << (_SHARE_BITS - 1))
+    share_code = np.where((share == 0) & np.signbit(share), 0, share_code)
+    key = witness
+    key = (key << _RULE_BITS) | np.maximum(leader, 0)
+    key = (key << _RULE_BITS) | rule_index
+    key = (key << 1) | present
+    key = (key << 1) | counted
+    return (key << _SHARE_BITS) | share_code
 
 
 def _unit_leaders(values: Array, offset: int) -> Array:
