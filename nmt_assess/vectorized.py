@@ -51,6 +51,9 @@ _SHARE_BITS, _RULE_BITS, _WITNESS_BITS = 15, 8, 30
 _MAX_RULES = 1 << _RULE_BITS
 
 
+_YES_NO_BYTES = {True: 1, False: 0, None: 255}
+
+
 class Unsupported(Exception):
     """The ruleset uses a test this module does not vectorise: score with `Engine`."""
 
@@ -63,6 +66,9 @@ def _encode_column(finding: Finding, column: list[Any]) -> tuple[Array, set[int]
     answer the fast path does not accept (the reference validator judges those)."""
     kind = finding.type
     if kind is FindingType.yes_no:
+        if set(map(type, column)) <= {bool, type(None)}:  # the usual case: bytes, in C
+            codes = bytes(map(_YES_NO_BYTES.__getitem__, column))
+            return np.frombuffer(codes, dtype=np.int8), set()  # 255 reads as -1: unknown
         return _encode_by_table(column, {True: 1, False: 0}, bool, np.int8)
     if kind is FindingType.choice:
         table = {choice: index for index, choice in enumerate(finding.choices or ())}
@@ -377,12 +383,18 @@ class _RulePlan:
 
 def _combine(values: Iterable[Any]) -> Any:
     """The unit's ln contribution: its strongest factor for plus its strongest against."""
+    high, low = _extremes(values)
+    return high + low
+
+
+def _extremes(values: Iterable[Any]) -> tuple[Any, Any]:
+    """The strongest factor for (at least 0) and the strongest against (at most 0)."""
     high: Any = 0.0
     low: Any = 0.0
     for value in values:
         high = np.fmax(high, value)  # fmax skips NaN (no factor)
         low = np.fmin(low, value)
-    return high + low
+    return high, low
 
 
 class _Witnesses:
@@ -442,6 +454,10 @@ class BatchEngine:
             range(len(self.flags)), key=lambda i: self.flags[i].action.severity
         )
         self.flag_findings = [list(dict.fromkeys(flag.when.findings())) for flag in self.flags]
+        if len(self.flags) > 255:
+            raise Unsupported("more than 255 red flags")
+        self.referral_first = [i for i, f in enumerate(self.flags) if f.action.is_referral_first]
+        self._flag_entries: dict[int, Document] = {}
         self.findings_of = {
             id(condition): frozenset(condition.findings()) for condition in self._conditions()
         }
@@ -482,6 +498,48 @@ class BatchEngine:
         # Documents share their contribution and check-next entries, cached by what decides
         # them (about nine in ten repeat): they are read-only, like every document.
         self.caches = [_EntryCaches(plan, self, leaves) for plan in self.engine.plans]
+
+    def unanswered_codes(self, flag: int, batch: _Batch) -> Array:
+        """Per intake, a bit for each of the flag's findings that is unanswered."""
+        codes = np.zeros(len(next(iter(batch.columns.values()))), dtype=np.int64)
+        for bit, finding_id in enumerate(self.flag_findings[flag]):
+            codes |= _unknown(batch.columns[finding_id]).astype(np.int64) << bit
+        return codes
+
+    def raised_entry(self, key: int) -> Document:
+        """A raised flag's entry, for a key packing (witness code, flag)."""
+        entry = self._flag_entries.get(key << 1)
+        if entry is None:
+            flag, code = self.flags[key & 0xFF], key >> 8
+            entry = {
+                "id": flag.id,
+                "title": flag.title,
+                "action": flag.action.value,
+                "findings": self.flag_witnesses[key & 0xFF].of(code),
+                "advice": flag.advice,
+                "source": list(flag.source),
+            }
+            self._remember(key << 1, entry)
+        return entry
+
+    def open_entry(self, key: int) -> Document:
+        """An unscreened flag's entry, for a key packing (unanswered findings, flag)."""
+        entry = self._flag_entries.get(key << 1 | 1)
+        if entry is None:
+            index, code = key & 0xFF, key >> 8
+            findings = self.flag_findings[index]
+            entry = {
+                "id": self.flags[index].id,
+                "action": self.flags[index].action.value,
+                "unanswered": [f for bit, f in enumerate(findings) if code >> bit & 1],
+            }
+            self._remember(key << 1 | 1, entry)
+        return entry
+
+    def _remember(self, key: int, entry: Document) -> None:
+        if len(self._flag_entries) >= _EntryCaches.LIMIT:
+            self._flag_entries.clear()
+        self._flag_entries[key] = entry
 
     # --- the public entry point ---
 
@@ -556,52 +614,48 @@ class _Scored:
         states = [batch.state(flag.when) for flag in flags]
         yes = np.array([state[0] for state in states])
         open_ = ~yes & ~np.array([state[1] for state in states])
+        size = yes.shape[1]
+        index = np.arange(len(flags))[:, None]
+        witnesses = np.array([batch.witness_codes(flag.when, size)[0] for flag in flags])
+        unanswered = np.array([engine.unanswered_codes(i, batch) for i in range(len(flags))])
+        # raised flags most severe first (a stable sort), open ones in pack order
         severity = engine.by_severity
-        #: per intake: the raised flags, most severe first (a stable sort), and the open ones
-        self.raised = [[severity[i] for i in row] for row in _row_lists(yes[severity].T)]
-        self.open = _row_lists(open_.T)
-        size = len(self.raised)
-        self.witness_codes = np.array(
-            [batch.witness_codes(flag.when, size)[0] for flag in flags]
-        ).T.tolist()
+        self.raised = _flat_rows((witnesses << 8 | index)[severity], yes[severity])
+        self.open = _flat_rows(unanswered << 8 | index, open_)
+        self.referral_first: list[bool] = yes[engine.referral_first].any(axis=0).tolist()
+        # causes by rounded probability, highest first; ties keep pack order (a stable sort)
+        probabilities = np.array([cause.rounded for cause in causes])
+        self.ranking = np.argsort(-probabilities, axis=0, kind="stable").T.tolist()
 
     def document(self, row: int, findings: dict[str, Any]) -> Document:
         engine = self.engine
-        order = engine.engine.order
-        flags, codes = engine.flags, self.witness_codes[row]
-        cause_docs = [cause.document(row, findings) for cause in self.causes]
-        cause_docs.sort(key=lambda c: (-c["probability"], order[c["id"]]))
-        for rank, cause_doc in enumerate(cause_docs, 1):
-            cause_doc["rank"] = rank
-        raised = self.raised[row]
+        causes = self.causes
+        raised_keys, raised_at = self.raised
+        open_keys, open_at = self.open
         return {
             "schema_version": 1,
             "intake_id": None,
             "intake_date": None,
             "ruleset": engine.engine.info,
-            "referral_first": any(flags[i].action.is_referral_first for i in raised),
+            "referral_first": self.referral_first[row],
             "red_flags": [
-                {
-                    "id": flags[i].id,
-                    "title": flags[i].title,
-                    "action": flags[i].action.value,
-                    "findings": engine.flag_witnesses[i].of(codes[i]),
-                    "advice": flags[i].advice,
-                    "source": list(flags[i].source),
-                }
-                for i in raised
+                engine.raised_entry(key) for key in raised_keys[raised_at[row] : raised_at[row + 1]]
             ],
             "unscreened_red_flags": [
-                {
-                    "id": flags[i].id,
-                    "action": flags[i].action.value,
-                    "unanswered": [f for f in engine.flag_findings[i] if findings.get(f) is None],
-                }
-                for i in self.open[row]
+                engine.open_entry(key) for key in open_keys[open_at[row] : open_at[row + 1]]
             ],
-            "causes": cause_docs,
+            "causes": [
+                causes[cause].document(row, findings, rank)
+                for rank, cause in enumerate(self.ranking[row], 1)
+            ],
             "disclaimer": engine.engine.ruleset.disclaimer,
         }
+
+
+def _flat_rows(keys: Array, chosen: Array) -> tuple[list[int], list[int]]:
+    """The chosen keys (flags by intake), intake after intake, and where each intake starts."""
+    counts = chosen.sum(axis=0)
+    return keys.T[chosen.T].tolist(), np.concatenate(([0], np.cumsum(counts))).tolist()
 
 
 def _row_lists(matrix: Array) -> list[list[int]]:
@@ -636,15 +690,14 @@ class _EntryCaches:
         ]
         self._contributions: dict[int, Document] = {}
         self._checks: dict[int, Document] = {}
+        #: entry lookups for documents, once `fill` has seen the batch's keys
+        self.contributions = self._contributions.__getitem__
+        self.checks = self._checks.__getitem__
 
-    def contribution(self, key: int) -> Document:
-        """The entry for a key of _contribution_keys."""
-        entry = self._contributions.get(key)
-        if entry is None:
-            if len(self._contributions) >= self.LIMIT:
-                self._contributions.clear()
-            entry = self._contributions[key] = self._contribution(key)
-        return entry
+    def fill(self, contribution_keys: list[int], check_keys: list[int]) -> None:
+        """Build the entry of every key not cached yet, so a document only looks entries up."""
+        _fill(self._contributions, contribution_keys, self._contribution)
+        _fill(self._checks, check_keys, self._check)
 
     def _contribution(self, key: int) -> Document:
         share_code = key & ((1 << _SHARE_BITS) - 1)
@@ -671,22 +724,26 @@ class _EntryCaches:
             "outweighed_by": None if counted else self.rules[leader].id,
         }
 
-    def check(self, key: int) -> Document:
+    def _check(self, key: int) -> Document:
         """The entry for a key packing (candidate, could lower to, could raise to), each
         probability as a count of 1e-4 (it is rounded to 4 places)."""
-        entry = self._checks.get(key)
-        if entry is None:
-            if len(self._checks) >= self.LIMIT:
-                self._checks.clear()
-            finding_id, question, asked_of = self.questions[key >> 28]
-            entry = self._checks[key] = {
-                "finding": finding_id,
-                "question": question,
-                "asked_of": asked_of,
-                "could_lower_to": (key >> 14 & 0x3FFF) / 1e4,
-                "could_raise_to": (key & 0x3FFF) / 1e4,
-            }
-        return entry
+        finding_id, question, asked_of = self.questions[key >> 28]
+        return {
+            "finding": finding_id,
+            "question": question,
+            "asked_of": asked_of,
+            "could_lower_to": (key >> 14 & 0x3FFF) / 1e4,
+            "could_raise_to": (key & 0x3FFF) / 1e4,
+        }
+
+
+def _fill(cache: dict[int, Document], keys: list[int], make: Callable[[int], Document]) -> None:
+    missing = set(keys).difference(cache)
+    if len(cache) + len(missing) > _EntryCaches.LIMIT:  # start afresh: memory stays flat
+        cache.clear()
+        missing = set(keys)
+    for key in missing:
+        cache[key] = make(key)
 
 
 class _CauseColumns:
@@ -712,10 +769,12 @@ class _CauseColumns:
             subtotal = subtotal + value
         self.total = plan.prior_log_odds + subtotal
         probability = _probability(self.total)
-        self.probability = _round4(probability).tolist()
+        self.rounded = _round4(probability)
+        self.probability = self.rounded.tolist()
         self.band = _bands(engine.engine.ruleset, probability)
         self._contributions(batch, unit_values, size)
         self._check_next(batch, unit_values, combined, probability, size)
+        caches.fill(self.keys, self.check_keys)
 
     # contributions: which rules applied a factor, which of them counted, their shares
     def _contributions(self, batch: _Batch, unit_values: list[list[Any]], size: int) -> None:
@@ -815,39 +874,45 @@ class _CauseColumns:
         before: Any = 0
         for u in touched:
             before = before + combined[u]
+        # Each touched unit's strongest factors among the rules that do not read the finding,
+        # taken once: only the rules that read it change with the answer (max and min are
+        # exact, so folding in any order gives the reference's values).
+        partial = []
+        for u in touched:
+            unit, using = self.plan.units[u], self.plan.units[u].rules_using[finding_id]
+            others = [v for i, v in enumerate(unit_values[u]) if i not in using]
+            partial.append((*_extremes(others), [unit.rules[i] for i in using]))
         lowest = highest = None
         for option in options:
             after: Any = 0.0
-            for u in touched:
-                unit = self.plan.units[u]
-                changed = list(unit_values[u])
-                for index in unit.rules_using[finding_id]:
-                    changed[index] = self.engine._rule_values(
-                        unit.rules[index], batch, (finding_id, option)
-                    )
-                after = after + _combine(changed)
+            for high, low, rules in partial:
+                for rule in rules:
+                    value = self.engine._rule_values(rule, batch, (finding_id, option))
+                    high, low = np.fmax(high, value), np.fmin(low, value)
+                after = after + (high + low)
             gain = after - before
             lowest = gain if lowest is None else np.minimum(lowest, gain)
             highest = gain if highest is None else np.maximum(highest, gain)
         return lowest, highest
 
-    def document(self, row: int, findings: dict[str, Any]) -> Document:
+    def document(self, row: int, findings: dict[str, Any], rank: int) -> Document:
         cause, caches = self.cause, self.caches
-        contribution, check = caches.contribution, caches.check
         return {
             "id": cause.id,
             "title": cause.title,
-            "rank": 0,
+            "rank": rank,
             "probability": self.probability[row],
             "band": self.band[row],
             "prior": cause.prior,
-            "contributions": [
-                contribution(key) for key in self.keys[self.offsets[row] : self.offsets[row + 1]]
-            ],
-            "check_next": [
-                check(key)
-                for key in self.check_keys[self.check_offsets[row] : self.check_offsets[row + 1]]
-            ],
+            "contributions": list(
+                map(caches.contributions, self.keys[self.offsets[row] : self.offsets[row + 1]])
+            ),
+            "check_next": list(
+                map(
+                    caches.checks,
+                    self.check_keys[self.check_offsets[row] : self.check_offsets[row + 1]],
+                )
+            ),
             "muscles_to_palpate": self.engine.engine._muscles(cause, findings)
             if self.refers
             else {},
