@@ -622,8 +622,8 @@ class _Scored:
         severity = engine.by_severity
         self.raised = _flat_rows((witnesses << 8 | index)[severity], yes[severity])
         self.open = _flat_rows(unanswered << 8 | index, open_)
-        referral_first: Array = yes[engine.referral_first].any(axis=0)
-        self.referral_first: list[bool] = referral_first.tolist()
+        referral_first = np.any(yes[engine.referral_first], axis=0)
+        self.referral_first: list[bool] = np.asarray(referral_first).tolist()
         # causes by rounded probability, highest first; ties keep pack order (a stable sort)
         probabilities = np.array([cause.rounded for cause in causes])
         self.ranking = np.argsort(-probabilities, axis=0, kind="stable").T.tolist()
