@@ -246,17 +246,38 @@ def _combine_states(condition: Condition, parts: list[State]) -> State:
         yes, no = parts[0]
         return no, yes
     if isinstance(condition, AllOf):
-        return _reduce(np.logical_and, [p[0] for p in parts]), _reduce(
-            np.logical_or, [p[1] for p in parts]
-        )
+        return _every([p[0] for p in parts]), _some([p[1] for p in parts])
     if isinstance(condition, AnyOf):
-        return _reduce(np.logical_or, [p[0] for p in parts]), _reduce(
-            np.logical_and, [p[1] for p in parts]
-        )
+        return _some([p[0] for p in parts]), _every([p[1] for p in parts])
     assert isinstance(condition, AtLeast)
     held = sum(np.asarray(yes, dtype=np.int16) for yes, _ in parts)
     open_ = sum(np.asarray(~yes & ~no, dtype=np.int16) for yes, no in parts)
     return held >= condition.at_least, held + open_ < condition.at_least
+
+
+def _every(items: list[Any]) -> Any:
+    """Elementwise AND. A fixed part (a numpy bool, from a simulated answer) decides the
+    result or drops out, without an array operation."""
+    arrays = []
+    for item in items:
+        if isinstance(item, np.bool_):
+            if not item:
+                return np.False_
+        else:
+            arrays.append(item)
+    return _reduce(np.logical_and, arrays) if arrays else np.True_
+
+
+def _some(items: list[Any]) -> Any:
+    """Elementwise OR, with fixed parts as in `_every`."""
+    arrays = []
+    for item in items:
+        if isinstance(item, np.bool_):
+            if item:
+                return np.True_
+        else:
+            arrays.append(item)
+    return _reduce(np.logical_or, arrays) if arrays else np.False_
 
 
 def _reduce(operation: Callable[[Any, Any], Any], arrays: list[Any]) -> Any:
@@ -291,6 +312,7 @@ class _Batch:
         self.findings_of = findings_of
         self.columns = columns
         self._states: dict[int, State] = {}
+        self._rest: dict[tuple[int, str], list[State]] = {}
 
     def state(self, condition: Condition) -> State:
         key = id(condition)
@@ -338,8 +360,24 @@ class _Batch:
             return self.state(condition)
         if isinstance(condition, FindingTest):
             return _fixed_state(condition, value)
-        parts = [self.state_if(c, finding_id, value) for c in _children(condition)]
-        return _combine_states(condition, parts)
+        children = _children(condition)
+        if not isinstance(condition, AllOf | AnyOf):
+            return _combine_states(
+                condition, [self.state_if(c, finding_id, value) for c in children]
+            )
+        # AND and OR group freely: the parts that do not read the finding are combined once
+        # per finding and reused for each simulated answer
+        key = (id(condition), finding_id)
+        rest = self._rest.get(key)
+        if rest is None:
+            fixed = [self.state(c) for c in children if finding_id not in self.findings_of[id(c)]]
+            rest = self._rest[key] = [_combine_states(condition, fixed)] if fixed else []
+        varying = [
+            self.state_if(c, finding_id, value)
+            for c in children
+            if finding_id in self.findings_of[id(c)]
+        ]
+        return _combine_states(condition, rest + varying)
 
 
 # --- rules, units and causes -----------------------------------------------------------------

@@ -149,7 +149,7 @@ def check_csv_headers(
 def _jsonl(stream: BinaryIO, label: str) -> Iterator[RawRecord]:
     record = 0
     for number, raw in enumerate(stream, 1):
-        if not raw.strip():
+        if raw.isspace() or not raw:
             continue  # a blank line is not a record
         record += 1
         yield fast_jsonl_record(raw, label, number, record)
