@@ -102,7 +102,7 @@ def main() -> None:
             )
             print(
                 f"| {size:,} | {floor:.2f} | {one_s:.1f} | {size / one_s:,.0f} "
-                f"| {one_s / floor:.0f} | {one_rss:.0f} | {all_s:.1f} "
+                f"| {one_s / floor:.1f} | {one_rss:.0f} | {all_s:.1f} "
                 f"| {size / all_s:,.0f} | {all_rss:.0f} |",
                 flush=True,
             )

@@ -194,3 +194,24 @@ def test_small_batches_skip_numpy(ruleset: Ruleset, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(batch, "_batch_engine", lambda engine: made.append(engine))
     list(score_stream(records(b"".join(TRICKY_LINES)), ruleset, jobs=1))
     assert made == []
+
+
+def test_csv_records_are_the_same_by_either_path(ruleset: Ruleset) -> None:
+    ids = ["tingling", "numbness", "pain_intensity", "pain_locations", "age", "recent_trauma"]
+    rng = random.Random(4)
+    cells = [["true", "false", "yes", "", "1"], ["false", "n", ""], ["7", "", "11", "x"]]
+    cells += [["wrist_hand;neck", "", "calf"], ["44", "", "200"], ["no", "", "maybe"]]
+    rows = [",".join(ids)]
+    rows += [",".join(rng.choice(options) for options in cells) for _ in range(300)]
+    data = "\n".join(rows).encode()
+
+    def csv_records() -> list[Any]:
+        source = Input(None, "csv")
+        return list(read_records(source, ruleset.findings, ColumnMap(), io.BytesIO(data), []))
+
+    fast = list(ChunkScorer(ruleset, vectorise=True).score(csv_records()))
+    plain = list(ChunkScorer(ruleset, vectorise=False).score(csv_records()))
+    blank_rows = sum(1 for row in rows[1:] if not row.strip(","))  # not records
+    assert len(fast) == 300 - blank_rows
+    assert json.dumps(fast) == json.dumps(plain)
+    assert 0 < sum("errors" in record for record in fast) < 300  # both kinds are in the mix
