@@ -729,14 +729,16 @@ class _EntryCaches:
         ]
         self._contributions: dict[int, Document] = {}
         self._checks: dict[int, Document] = {}
-        #: entry lookups for documents, once `fill` has seen the batch's keys
-        self.contributions = self._contributions.__getitem__
-        self.checks = self._checks.__getitem__
 
-    def fill(self, contribution_keys: list[int], check_keys: list[int]) -> None:
-        """Build the entry of every key not cached yet, so a document only looks entries up."""
-        _fill(self._contributions, contribution_keys, self._contribution)
-        _fill(self._checks, check_keys, self._check)
+    def entries(
+        self, contribution_keys: list[int], check_keys: list[int]
+    ) -> tuple[dict[int, Document], dict[int, Document]]:
+        """A batch's own entries by key (contributions, check-next), so that its documents
+        only look entries up, whatever later batches do to the caches."""
+        return (
+            _entries(self._contributions, contribution_keys, self._contribution),
+            _entries(self._checks, check_keys, self._check),
+        )
 
     def _contribution(self, key: int) -> Document:
         share_code = key & ((1 << _SHARE_BITS) - 1)
@@ -776,13 +778,17 @@ class _EntryCaches:
         }
 
 
-def _fill(cache: dict[int, Document], keys: list[int], make: Callable[[int], Document]) -> None:
-    missing = set(keys).difference(cache)
+def _entries(
+    cache: dict[int, Document], keys: list[int], make: Callable[[int], Document]
+) -> dict[int, Document]:
+    wanted = set(keys)
+    missing = wanted.difference(cache)
     if len(cache) + len(missing) > _EntryCaches.LIMIT:  # start afresh: memory stays flat
         cache.clear()
-        missing = set(keys)
+        missing = wanted
     for key in missing:
         cache[key] = make(key)
+    return {key: cache[key] for key in wanted}
 
 
 class _CauseColumns:
@@ -813,7 +819,8 @@ class _CauseColumns:
         self.band = _bands(engine.engine.ruleset, probability)
         self._contributions(batch, unit_values, size)
         self._check_next(batch, unit_values, combined, probability, size)
-        caches.fill(self.keys, self.check_keys)
+        contributions, checks = caches.entries(self.keys, self.check_keys)
+        self.contribution, self.check = contributions.__getitem__, checks.__getitem__
 
     # contributions: which rules applied a factor, which of them counted, their shares
     def _contributions(self, batch: _Batch, unit_values: list[list[Any]], size: int) -> None:
@@ -935,7 +942,7 @@ class _CauseColumns:
         return lowest, highest
 
     def document(self, row: int, findings: dict[str, Any], rank: int) -> Document:
-        cause, caches = self.cause, self.caches
+        cause = self.cause
         return {
             "id": cause.id,
             "title": cause.title,
@@ -944,11 +951,11 @@ class _CauseColumns:
             "band": self.band[row],
             "prior": cause.prior,
             "contributions": list(
-                map(caches.contributions, self.keys[self.offsets[row] : self.offsets[row + 1]])
+                map(self.contribution, self.keys[self.offsets[row] : self.offsets[row + 1]])
             ),
             "check_next": list(
                 map(
-                    caches.checks,
+                    self.check,
                     self.check_keys[self.check_offsets[row] : self.check_offsets[row + 1]],
                 )
             ),
