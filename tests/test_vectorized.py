@@ -215,3 +215,24 @@ def test_csv_records_are_the_same_by_either_path(ruleset: Ruleset) -> None:
     assert len(fast) == 300 - blank_rows
     assert json.dumps(fast) == json.dumps(plain)
     assert 0 < sum("errors" in record for record in fast) < 300  # both kinds are in the mix
+
+
+@pytest.mark.parametrize(
+    "output_format", ["jsonl", "json", "csv", "table", "markdown", "html", "fhir"]
+)
+def test_every_writer_gives_the_same_output_by_either_path(
+    ruleset: Ruleset, tmp_path: Path, output_format: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from nmt_assess.cli.app import app
+
+    source = tmp_path / "many.jsonl"
+    source.write_text("".join(json.dumps(d) + "\n" for d in random_intakes(ruleset, 250, 5)))
+    outputs = []
+    for vectorise_from in (1, 10**9):
+        monkeypatch.setattr(batch, "VECTORISE_FROM", vectorise_from)
+        result = CliRunner().invoke(app, ["score", str(source), "-f", output_format, "-j", "1"])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
