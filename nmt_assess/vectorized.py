@@ -46,11 +46,9 @@ _PLAIN_KEYS = frozenset({"id", "date", "findings"})
 _NUMERIC = (FindingType.scale_0_10, FindingType.number)
 
 
-#: Bits of a contribution key (see _EntryCaches.contribution), low to high.
+#: Bits of a contribution key (see _contribution_keys), low to high.
 _SHARE_BITS, _RULE_BITS, _WITNESS_BITS = 15, 8, 30
 _MAX_RULES = 1 << _RULE_BITS
-
-
 _YES_NO_BYTES = {True: 1, False: 0, None: 255}
 
 
@@ -492,8 +490,13 @@ class BatchEngine:
             range(len(self.flags)), key=lambda i: self.flags[i].action.severity
         )
         self.flag_findings = [list(dict.fromkeys(flag.when.findings())) for flag in self.flags]
+        # limits of the integer keys entries are cached by
         if len(self.flags) > 255:
             raise Unsupported("more than 255 red flags")
+        if any(len(findings) > 50 for findings in self.flag_findings):
+            raise Unsupported("a red flag that reads more than 50 findings")
+        if any(len(f.choices or ()) > 62 for f in self.catalog.values()):
+            raise Unsupported("a finding with more than 62 choices")
         self.referral_first = [i for i, f in enumerate(self.flags) if f.action.is_referral_first]
         self._flag_entries: dict[int, Document] = {}
         self.findings_of = {
@@ -537,9 +540,9 @@ class BatchEngine:
         # them (about nine in ten repeat): they are read-only, like every document.
         self.caches = [_EntryCaches(plan, self, leaves) for plan in self.engine.plans]
 
-    def unanswered_codes(self, flag: int, batch: _Batch) -> Array:
+    def unanswered_codes(self, flag: int, batch: _Batch, size: int) -> Array:
         """Per intake, a bit for each of the flag's findings that is unanswered."""
-        codes = np.zeros(len(next(iter(batch.columns.values()))), dtype=np.int64)
+        codes = np.zeros(size, dtype=np.int64)
         for bit, finding_id in enumerate(self.flag_findings[flag]):
             codes |= _unknown(batch.columns[finding_id]).astype(np.int64) << bit
         return codes
@@ -625,7 +628,7 @@ class BatchEngine:
                 [self._rule_values(rule, batch) for rule in unit.rules] for unit in plan.units
             ]
             causes.append(_CauseColumns(self, plan, caches, batch, values, size))
-        return _Scored(self, batch, causes)
+        return _Scored(self, batch, causes, size)
 
     def _rule_values(
         self, rule: Rule, batch: _Batch, override: tuple[str, Any] | None = None
@@ -645,17 +648,24 @@ class BatchEngine:
 class _Scored:
     """A batch's scores, ready to be turned into documents one intake at a time."""
 
-    def __init__(self, engine: BatchEngine, batch: _Batch, causes: list[_CauseColumns]) -> None:
+    def __init__(
+        self, engine: BatchEngine, batch: _Batch, causes: list[_CauseColumns], size: int
+    ) -> None:
         self.engine = engine
         self.causes = causes
         flags = engine.flags
         states = [batch.state(flag.when) for flag in flags]
-        yes = np.array([state[0] for state in states])
-        open_ = ~yes & ~np.array([state[1] for state in states])
-        size = yes.shape[1]
+        shape = (len(flags), size)  # also when a pack has no red flags
+        yes = np.array([state[0] for state in states], dtype=bool).reshape(shape)
+        no = np.array([state[1] for state in states], dtype=bool).reshape(shape)
+        open_ = ~yes & ~no
         index = np.arange(len(flags))[:, None]
-        witnesses = np.array([batch.witness_codes(flag.when, size)[0] for flag in flags])
-        unanswered = np.array([engine.unanswered_codes(i, batch) for i in range(len(flags))])
+        witnesses = np.array(
+            [batch.witness_codes(flag.when, size)[0] for flag in flags], dtype=np.int64
+        ).reshape(shape)
+        unanswered = np.array(
+            [engine.unanswered_codes(i, batch, size) for i in range(len(flags))], dtype=np.int64
+        ).reshape(shape)
         # raised flags most severe first (a stable sort), open ones in pack order
         severity = engine.by_severity
         self.raised = _flat_rows((witnesses << 8 | index)[severity], yes[severity])
@@ -695,18 +705,6 @@ def _flat_rows(keys: Array, chosen: Array) -> tuple[list[int], list[int]]:
     """The chosen keys (flags by intake), intake after intake, and where each intake starts."""
     counts = chosen.sum(axis=0)
     return keys.T[chosen.T].tolist(), np.concatenate(([0], np.cumsum(counts))).tolist()
-
-
-def _row_lists(matrix: Array) -> list[list[int]]:
-    """For each row of a boolean matrix, the column indices that are set."""
-    rows, cols = np.nonzero(matrix)
-    counts = np.bincount(rows, minlength=matrix.shape[0]).tolist()
-    flat = cols.tolist()
-    result, start = [], 0
-    for count in counts:
-        result.append(flat[start : start + count])
-        start += count
-    return result
 
 
 class _EntryCaches:

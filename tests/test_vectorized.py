@@ -90,6 +90,10 @@ def test_the_mini_pack_matches_the_reference_engine(mini: Ruleset) -> None:
     assert_same_as_reference(mini, random_intakes(mini, 400, seed=2))
 
 
+def test_a_pack_without_red_flags_matches_the_reference_engine(mini: Ruleset) -> None:
+    assert_same_as_reference(mini.model_copy(update={"red_flags": ()}), random_intakes(mini, 50, 6))
+
+
 def test_bounded_entry_caches_change_nothing(
     ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
