@@ -16,12 +16,10 @@ the validated Assessment model.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from nmt_assess.models import (
-    AllOf,
-    AnyOf,
     Assessment,
     AtLeast,
     Cause,
@@ -377,16 +375,8 @@ def _with_shares(contributions: list[Document]) -> list[Document]:
 def _finding_tests(condition: Condition) -> Iterator[FindingTest]:
     if isinstance(condition, FindingTest):
         yield condition
-    elif isinstance(condition, Not):
-        yield from _finding_tests(condition.not_)
-    else:
-        parts = (
-            condition.all
-            if isinstance(condition, AllOf)
-            else (condition.any if isinstance(condition, AnyOf) else condition.of)
-        )
-        for part in parts:
-            yield from _finding_tests(part)
+    for part in condition.parts():
+        yield from _finding_tests(part)
 
 
 def _witnesses(condition: Condition, findings: Findings) -> Iterator[str]:
@@ -407,15 +397,7 @@ def _deciding(condition: Condition, findings: Findings) -> Iterator[str]:
         yield from _deciding(condition.not_, findings)
         return
     state = condition.evaluate(findings)
-    parts: Iterable[Condition]
-    if isinstance(condition, AllOf):
-        parts = condition.all
-    elif isinstance(condition, AnyOf):
-        parts = condition.any
-    else:
-        assert isinstance(condition, AtLeast)
-        parts = condition.of
-    for part in parts:
+    for part in condition.parts():
         part_state = part.evaluate(findings)
         if part_state is not None and (part_state == state or isinstance(condition, AtLeast)):
             yield from _deciding(part, findings)

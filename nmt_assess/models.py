@@ -110,6 +110,10 @@ class FindingTest(Frozen):
     def findings(self) -> Iterator[str]:
         yield self.finding
 
+    def parts(self) -> tuple[Condition, ...]:
+        """The conditions this one combines (none: a test is a leaf)."""
+        return ()
+
     def evaluate(self, findings: Findings) -> bool | None:
         value = findings.get(self.finding)
         if value is None:
@@ -135,6 +139,9 @@ class FindingTest(Frozen):
 class AllOf(Frozen):
     all: tuple[Condition, ...] = Field(min_length=1)
 
+    def parts(self) -> tuple[Condition, ...]:
+        return self.all
+
     def findings(self) -> Iterator[str]:
         for part in self.all:
             yield from part.findings()
@@ -151,6 +158,9 @@ class AllOf(Frozen):
 
 class AnyOf(Frozen):
     any: tuple[Condition, ...] = Field(min_length=1)
+
+    def parts(self) -> tuple[Condition, ...]:
+        return self.any
 
     def findings(self) -> Iterator[str]:
         for part in self.any:
@@ -174,6 +184,9 @@ class Not(Frozen):
     def findings(self) -> Iterator[str]:
         yield from self.not_.findings()
 
+    def parts(self) -> tuple[Condition, ...]:
+        return (self.not_,)
+
     def evaluate(self, findings: Findings) -> bool | None:
         state = self.not_.evaluate(findings)
         return None if state is None else not state
@@ -192,6 +205,9 @@ class AtLeast(Frozen):
     def findings(self) -> Iterator[str]:
         for part in self.of:
             yield from part.findings()
+
+    def parts(self) -> tuple[Condition, ...]:
+        return self.of
 
     def evaluate(self, findings: Findings) -> bool | None:
         states = [part.evaluate(findings) for part in self.of]

@@ -285,17 +285,6 @@ def _reduce(operation: Callable[[Any, Any], Any], arrays: list[Any]) -> Any:
     return result
 
 
-def _children(condition: Condition) -> tuple[Condition, ...]:
-    if isinstance(condition, Not):
-        return (condition.not_,)
-    if isinstance(condition, AllOf):
-        return condition.all
-    if isinstance(condition, AnyOf):
-        return condition.any
-    assert isinstance(condition, AtLeast)
-    return condition.of
-
-
 class _Batch:
     """One batch's encoded columns, with each condition's state computed once."""
 
@@ -320,7 +309,7 @@ class _Batch:
                 finding = self.catalog[condition.finding]
                 cached = _test_state(condition, finding, self.columns[condition.finding])
             else:
-                cached = _combine_states(condition, [self.state(c) for c in _children(condition)])
+                cached = _combine_states(condition, [self.state(c) for c in condition.parts()])
             self._states[key] = cached
         return cached
 
@@ -341,7 +330,7 @@ class _Batch:
                 visit(node.not_, reach)
             else:
                 yes, no = self.state(node)
-                for part in _children(node):
+                for part in node.parts():
                     part_yes, part_no = self.state(part)
                     if isinstance(node, AtLeast):
                         decides = part_yes | part_no
@@ -358,7 +347,7 @@ class _Batch:
             return self.state(condition)
         if isinstance(condition, FindingTest):
             return _fixed_state(condition, value)
-        children = _children(condition)
+        children = condition.parts()
         if not isinstance(condition, AllOf | AnyOf):
             return _combine_states(
                 condition, [self.state_if(c, finding_id, value) for c in children]
@@ -517,7 +506,7 @@ class BatchEngine:
             condition = stack.pop()
             yield condition
             if not isinstance(condition, FindingTest):
-                stack.extend(_children(condition))
+                stack.extend(condition.parts())
 
     def _check_supported(self) -> None:
         """Raise Unsupported now, not mid-batch, when a test cannot be vectorised."""
