@@ -720,12 +720,12 @@ class _EntryCaches:
     def entries(
         self, contribution_keys: list[int], check_keys: list[int]
     ) -> tuple[dict[int, Document], dict[int, Document]]:
-        """A batch's own entries by key (contributions, check-next), so that its documents
-        only look entries up, whatever later batches do to the caches."""
-        return (
-            _entries(self._contributions, contribution_keys, self._contribution),
-            _entries(self._checks, check_keys, self._check),
-        )
+        """Mappings holding every entry a batch needs (contributions, check-next), so that its
+        documents only look entries up. A full cache is replaced, never emptied, so a batch's
+        mappings stay whole whatever later batches do."""
+        self._contributions = _entries(self._contributions, contribution_keys, self._contribution)
+        self._checks = _entries(self._checks, check_keys, self._check)
+        return self._contributions, self._checks
 
     def _contribution(self, key: int) -> Document:
         share_code = key & ((1 << _SHARE_BITS) - 1)
@@ -768,14 +768,15 @@ class _EntryCaches:
 def _entries(
     cache: dict[int, Document], keys: list[int], make: Callable[[int], Document]
 ) -> dict[int, Document]:
+    """The cache with an entry for every key: the same one, or a new one when it would grow
+    past the limit (so memory stays flat)."""
     wanted = set(keys)
     missing = wanted.difference(cache)
-    if len(cache) + len(missing) > _EntryCaches.LIMIT:  # start afresh: memory stays flat
-        cache.clear()
-        missing = wanted
+    if len(cache) + len(missing) > _EntryCaches.LIMIT:
+        cache, missing = {}, wanted
     for key in missing:
         cache[key] = make(key)
-    return {key: cache[key] for key in wanted}
+    return cache
 
 
 class _CauseColumns:
@@ -860,11 +861,17 @@ class _CauseColumns:
         size: int,
     ) -> None:
         shifts, lows, highs = [], [], []
+        nothing = np.full(size, -1.0)
         for finding_id, options in self.plan.candidates.items():
+            unknown = _unknown(batch.columns[finding_id])
+            if not unknown.any():  # answered by every intake of the batch: nothing to suggest
+                shifts.append(nothing)
+                lows.append(nothing)
+                highs.append(nothing)
+                continue
             lowest, highest = self._gain_range(batch, unit_values, combined, finding_id, options)
             low, high = _probability(self.total + lowest), _probability(self.total + highest)
             shift = np.maximum(high - probability, probability - low)
-            unknown = _unknown(batch.columns[finding_id])
             shifts.append(np.where(unknown & (shift >= CHECK_NEXT_MIN_SHIFT), shift, -1.0))
             lows.append(np.broadcast_to(low, (size,)))
             highs.append(np.broadcast_to(high, (size,)))
