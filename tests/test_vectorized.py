@@ -40,7 +40,10 @@ def random_value(rng: random.Random, finding: Finding) -> Any:
 
 
 def random_intakes(
-    ruleset: Ruleset, count: int, seed: int, unknown_shares: tuple[float, ...] = (0, 0.2, 0.5, 1)
+    ruleset: Ruleset,
+    count: int,
+    seed: int,
+    unknown_shares: tuple[float, ...] = (0, 0.2, 0.5, 0.9, 1),
 ) -> list[Document]:
     """Intakes from all answered to all unknown, with some unknowns given as null."""
     rng = random.Random(seed)
