@@ -401,8 +401,13 @@ class _RulePlan:
     def values(self, when: State, unless: State | None) -> Any:
         """ln of the factor the rule applies to each intake; NaN where it applies none."""
         yes, no = when
-        absent = math.nan if self.log_absent is None else self.log_absent
-        values = np.where(yes, self.log_lr, np.where(no, absent, math.nan))
+        if unless is None and isinstance(yes, np.bool_) and isinstance(no, np.bool_):
+            # a simulated answer decided it for every intake
+            absent = math.nan if self.log_absent is None else self.log_absent
+            return self.log_lr if yes else (absent if no else math.nan)
+        values = np.where(yes, self.log_lr, math.nan)
+        if self.log_absent is not None:
+            values = np.where(no, self.log_absent, values)
         return values if unless is None else np.where(unless[0], math.nan, values)
 
 
