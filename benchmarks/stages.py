@@ -54,7 +54,7 @@ def main() -> None:
     text = io.StringIO()
     write_jsonl(intakes(ruleset, args.count, args.seed), text)
     data = text.getvalue().encode()
-    fast = BatchEngine(Engine(ruleset))
+    fast = BatchEngine(Engine(ruleset), entries_as_json=True)  # as `score -f jsonl` does
 
     def read() -> list[Any]:
         source = Input(None, "jsonl")

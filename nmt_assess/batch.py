@@ -49,9 +49,9 @@ class ChunkScorer:
     """Scores chunks of records: plain valid intakes with numpy (vectorized.BatchEngine), any
     other record one by one with the reference engine and validator."""
 
-    def __init__(self, ruleset: Ruleset, vectorise: bool) -> None:
+    def __init__(self, ruleset: Ruleset, vectorise: bool, entries_as_json: bool = False) -> None:
         self.engine = Engine(ruleset)
-        self.fast = _batch_engine(self.engine) if vectorise else None
+        self.fast = _batch_engine(self.engine, entries_as_json) if vectorise else None
 
     def score(self, chunk: list[RawRecord]) -> Iterator[Record]:
         """The chunk's records, in order; each is built as it is taken."""
@@ -67,11 +67,11 @@ class ChunkScorer:
                 yield document
 
 
-def _batch_engine(engine: Engine) -> Any:
+def _batch_engine(engine: Engine, entries_as_json: bool) -> Any:
     from nmt_assess.vectorized import BatchEngine, Unsupported
 
     try:
-        return BatchEngine(engine)
+        return BatchEngine(engine, entries_as_json)
     except Unsupported:  # a pack with a test numpy cannot do: every record the plain way
         return None
 
@@ -87,10 +87,14 @@ def _reference_read(raw: RawRecord) -> RawRecord:
     return reference_jsonl_record(raw.line_bytes, origin.file, origin.line, origin.record)
 
 
-def score_stream(records: Iterable[RawRecord], ruleset: Ruleset, jobs: int) -> Iterator[Record]:
-    """Score every record, in input order, with up to `jobs` processes."""
+def score_stream(
+    records: Iterable[RawRecord], ruleset: Ruleset, jobs: int, only_jsonl: bool = False
+) -> Iterator[Record]:
+    """Score every record, in input order, with up to `jobs` processes. With `only_jsonl` the
+    records are only written as JSON Lines: in one process, their reasons and check-next
+    entries may then be pre-serialized JSON (see vectorized.BatchEngine), not dicts."""
     with _fewer_collections():
-        yield from _score_stream(records, ruleset, jobs)
+        yield from _score_stream(records, ruleset, jobs, only_jsonl)
 
 
 @contextlib.contextmanager
@@ -105,12 +109,14 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _score_stream(records: Iterable[RawRecord], ruleset: Ruleset, jobs: int) -> Iterator[Record]:
+def _score_stream(
+    records: Iterable[RawRecord], ruleset: Ruleset, jobs: int, only_jsonl: bool
+) -> Iterator[Record]:
     iterator = iter(records)
     first = list(itertools.islice(iterator, CHUNK_SIZE))
     if jobs <= 1 or len(first) < CHUNK_SIZE:
         # Small inputs are scored here: starting processes would cost more than it saves.
-        scorer = ChunkScorer(ruleset, vectorise=len(first) >= VECTORISE_FROM)
+        scorer = ChunkScorer(ruleset, len(first) >= VECTORISE_FROM, entries_as_json=only_jsonl)
         for chunk in _chunks(itertools.chain(first, iterator)):
             yield from scorer.score(chunk)
         return
@@ -140,7 +146,7 @@ _worker_scorer: ChunkScorer | None = None
 
 def _start_worker(ruleset: Ruleset) -> None:
     global _worker_scorer
-    _worker_scorer = ChunkScorer(ruleset, vectorise=True)
+    _worker_scorer = ChunkScorer(ruleset, vectorise=True)  # records are pickled back: dicts
 
 
 def _score_chunk(chunk: list[RawRecord]) -> list[Record]:

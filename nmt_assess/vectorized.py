@@ -471,8 +471,13 @@ def _probability(log_odds: Any) -> Any:
 class BatchEngine:
     """An Engine's ruleset, prepared for scoring batches with numpy."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, entries_as_json: bool = False) -> None:
+        """With `entries_as_json`, each contribution and check-next entry is its serialized
+        JSON (an `orjson.Fragment`), for documents that are only written as JSON Lines:
+        orjson then copies the bytes instead of encoding the same entry again (half the
+        writing time, measured)."""
         self.engine = engine
+        self.entries_as_json = entries_as_json
         ruleset = engine.ruleset
         self.catalog = ruleset.findings
         self.rule_plans = {
@@ -721,6 +726,7 @@ class _EntryCaches:
         ]
         self._contributions: dict[int, Document] = {}
         self._checks: dict[int, Document] = {}
+        self._finish: Callable[[Document], Any] = _as_json if engine.entries_as_json else _same
 
     def entries(
         self, contribution_keys: list[int], check_keys: list[int]
@@ -728,8 +734,10 @@ class _EntryCaches:
         """Mappings holding every entry a batch needs (contributions, check-next), so that its
         documents only look entries up. A full cache is replaced, never emptied, so a batch's
         mappings stay whole whatever later batches do."""
-        self._contributions = _entries(self._contributions, contribution_keys, self._contribution)
-        self._checks = _entries(self._checks, check_keys, self._check)
+        self._contributions = _entries(
+            self._contributions, contribution_keys, self._contribution, self._finish
+        )
+        self._checks = _entries(self._checks, check_keys, self._check, self._finish)
         return self._contributions, self._checks
 
     def _contribution(self, key: int) -> Document:
@@ -771,8 +779,11 @@ class _EntryCaches:
 
 
 def _entries(
-    cache: dict[int, Document], keys: list[int], make: Callable[[int], Document]
-) -> dict[int, Document]:
+    cache: dict[int, Any],
+    keys: list[int],
+    make: Callable[[int], Document],
+    finish: Callable[[Document], Any],
+) -> dict[int, Any]:
     """The cache with an entry for every key: the same one, or a new one when it would grow
     past the limit (so memory stays flat)."""
     wanted = set(keys)
@@ -780,8 +791,18 @@ def _entries(
     if len(cache) + len(missing) > _EntryCaches.LIMIT:
         cache, missing = {}, wanted
     for key in missing:
-        cache[key] = make(key)
+        cache[key] = finish(make(key))
     return cache
+
+
+def _same(entry: Document) -> Document:
+    return entry
+
+
+def _as_json(entry: Document) -> Any:
+    import orjson
+
+    return orjson.Fragment(orjson.dumps(entry))
 
 
 class _CauseColumns:

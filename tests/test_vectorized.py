@@ -106,6 +106,15 @@ def test_a_pack_without_red_flags_matches_the_reference_engine(mini: Ruleset) ->
     assert_same_as_reference(mini.model_copy(update={"red_flags": ()}), random_intakes(mini, 50, 6))
 
 
+def test_entries_as_json_write_the_reference_documents(ruleset: Ruleset) -> None:
+    import orjson
+
+    documents = random_intakes(ruleset, 300, seed=8)
+    fast = BatchEngine(Engine(ruleset), entries_as_json=True).assess_documents(documents)
+    for document, result in zip(documents, fast, strict=True):
+        assert orjson.dumps(result) == orjson.dumps(reference(ruleset, document))
+
+
 def test_bounded_entry_caches_change_nothing(
     ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -370,7 +370,9 @@ def _score_records(
         with _opened(output) as out:
             writer = writer_class(out, ruleset)
             writer.begin()
-            for record in _with_progress(score_stream(records, ruleset, jobs)):  # type: ignore[arg-type]
+            only_jsonl = output_format is OutputFormat.jsonl
+            scored = score_stream(records, ruleset, jobs, only_jsonl)  # type: ignore[arg-type]
+            for record in _with_progress(scored):
                 tally.add(record)
                 writer.write(record)
             writer.end()
