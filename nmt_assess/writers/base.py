@@ -14,6 +14,18 @@ if TYPE_CHECKING:
 Record = dict[str, Any]
 
 
+class WrittenRecord(dict[str, Any]):
+    """A record a worker process has already written as a JSON Lines `line`. Only a JSON Lines
+    writer receives these; the mapping holds just what the batch summary reads (`errors`, or
+    the most severe of `red_flags`)."""
+
+    __slots__ = ("line",)
+
+    def __init__(self, summary: Record, line: bytes) -> None:
+        super().__init__(summary)
+        self.line = line
+
+
 class BatchWriter:
     def __init__(self, out: TextIO, ruleset: Ruleset) -> None:
         self.out = out

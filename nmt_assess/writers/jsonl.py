@@ -6,7 +6,7 @@ from typing import BinaryIO
 
 import orjson
 
-from nmt_assess.writers.base import BatchWriter, Record
+from nmt_assess.writers.base import BatchWriter, Record, WrittenRecord
 
 
 class JsonlWriter(BatchWriter):
@@ -24,7 +24,10 @@ class JsonlWriter(BatchWriter):
         self.pending_size = 0
 
     def write(self, record: Record) -> None:
-        line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        if type(record) is WrittenRecord:
+            line = record.line
+        else:
+            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
         self.pending.append(line)
         self.pending_size += len(line)
         if self.pending_size >= self.BLOCK:
