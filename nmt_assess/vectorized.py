@@ -455,12 +455,7 @@ def _round4(values: Array) -> Array:
 
 def _round4_keys(values: Array) -> Array:
     """Integers k with round(x, 4) == k / 1e4, for ordering as Python's round would."""
-    keys: Array = np.rint(values * 1e4)
-    scaled = values * 1e4
-    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
-    if near_half.any():
-        for index in zip(*np.nonzero(near_half), strict=True):
-            keys[index] = round(round(float(values[index]), 4) * 1e4)
+    keys: Array = np.rint(_round4(values) * 1e4)  # within an ulp of k, so rint gives k
     return keys
 
 
@@ -920,9 +915,7 @@ class _CauseColumns:
         picks = np.array(top).T  # intake by slot; the valid slots come first
         valid = picks >= 0
         at = columns[:, None], np.where(valid, picks, 0)
-        low_top, high_top = (
-            np.rint(_round4(np.array(m).T[at][valid]) * 1e4) for m in (lows, highs)
-        )
+        low_top, high_top = (_round4_keys(np.array(m).T[at][valid]) for m in (lows, highs))
         counts = valid.sum(axis=1)
         self.check_offsets = np.concatenate(([0], np.cumsum(counts))).tolist()
         #: one key per check-next entry, intake after intake (see _EntryCaches.check)
