@@ -42,7 +42,9 @@ _COMMANDS = {
 }
 _YES = {"y", "yes", "true", "1"}
 _NO = {"n", "no", "false", "0"}
-_SPLIT = re.compile(r"\s*[,;]\s*|\s+")
+_LIST = re.compile(r"\s*[,;]\s*")
+_SPACE = re.compile(r"\s+")
+_JOIN = re.compile(r"[\s_-]+")
 
 
 def parse_answer(finding: Finding, text: str) -> Value | Command | Invalid:
@@ -66,15 +68,36 @@ def parse_answer(finding: Finding, text: str) -> Value | Command | Invalid:
     if cleaned == "none":
         return ()
     picked = []
-    for part in _SPLIT.split(cleaned):
-        if not part:
-            continue
+    for part in _names(cleaned, choices):
         choice = _choice(part, choices)
         if isinstance(choice, Invalid):
             return choice
         if choice not in picked:
             picked.append(choice)
+    if not picked:
+        return Invalid("type numbers or names, comma-separated, or none")
     return tuple(picked)
+
+
+def _names(text: str, choices: tuple[str, ...]) -> list[str]:
+    """The parts of a several-choice answer: split at commas and semicolons, then at spaces
+    except between the words of a choice as displayed ("wrist hand")."""
+    parts = []
+    for part in _LIST.split(text):
+        words = [word for word in _SPACE.split(part) if word]
+        while words:
+            # the longest run of words that names a choice ("head temple neck": two choices)
+            size = next(
+                (n for n in range(len(words), 1, -1) if _key(" ".join(words[:n])) in choices), 1
+            )
+            parts.append(" ".join(words[:size]))
+            words = words[size:]
+    return parts
+
+
+def _key(text: str) -> str:
+    """A choice name as typed ("Wrist hand", "wrist-hand", "wrist_hand") as the rules spell it."""
+    return _JOIN.sub("_", text.strip().lower())
 
 
 def _number(finding: Finding, text: str) -> Value | Invalid:
@@ -92,7 +115,7 @@ def _number(finding: Finding, text: str) -> Value | Invalid:
 def _choice(text: str, choices: tuple[str, ...]) -> str | Invalid:
     if text.isdigit() and 1 <= int(text) <= len(choices):
         return choices[int(text) - 1]
-    name = text.replace(" ", "_")
+    name = _key(text)
     if name in choices:
         return name
     hint = did_you_mean(name, choices)

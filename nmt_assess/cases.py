@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from nmt_assess.models import Assessment, Ruleset
+from nmt_assess.problems import Problem, did_you_mean
 
 
 class Expectation(BaseModel):
@@ -66,3 +68,91 @@ def unmet_expectations(assessment: Assessment, expect: Expectation) -> list[str]
         if flag_id not in raised:
             failures.append(f"red flag {flag_id} was not raised")
     return failures
+
+
+def read_case(path: Path, ruleset: Ruleset) -> Case | list[Problem]:
+    """The case in `path`, or every problem with it, located (file:line, field, check id).
+
+    The one case loader: `rules lint`, `rules test`, `practice` and `explain` all read cases
+    through it, so a bad case file is the same located error everywhere."""
+    from nmt_assess.intake import validate_intake
+    from nmt_assess.marked_yaml import YamlSyntaxError, load_marked, position_of
+
+    label = str(path)
+    try:
+        document = load_marked(path.read_bytes().decode("utf-8-sig"))
+    except YamlSyntaxError as error:
+        check = "duplicate-key" if error.duplicate else "yaml-syntax"
+        return [Problem(label, error.line, "yaml", error.message, col=error.col, check=check)]
+    except UnicodeDecodeError as error:
+        message = f"not UTF-8 text (byte {error.start})"
+        return [Problem(label, None, "file", message, "save the file as UTF-8", check="unreadable")]
+    except OSError as error:
+        message = f"cannot read: {error.strerror or error}"
+        return [Problem(label, None, "file", message, check="unreadable")]
+    except (RecursionError, ValueError, MemoryError) as error:
+        message = f"cannot be read: {type(error).__name__}"
+        return [Problem(label, None, "yaml", message, check="yaml-syntax")]
+    problems: list[Problem] = []
+
+    def add(
+        path_in_file: tuple[Any, ...], field: str, message: str, check: str, hint: str | None = None
+    ) -> None:
+        line, col = position_of(document, path_in_file)
+        problems.append(Problem(label, line, field, message, hint, col=col, check=check))
+
+    try:
+        case = Case.model_validate(document)
+    except ValidationError as error:
+        for detail in error.errors():
+            loc = tuple(detail["loc"])
+            add(loc, ".".join(map(str, loc)) or "case", str(detail["msg"]), "case-schema")
+        return problems
+    if case.id != path.stem:
+        add(("id",), "id", f"must be '{path.stem}', the file's name", "case-id")
+    causes = [cause.id for cause in ruleset.causes]
+    flags = [flag.id for flag in ruleset.red_flags]
+    named: list[tuple[tuple[str, ...], str, list[str], str]] = [
+        (("leading_cause",), case.leading_cause, causes, "cause")
+    ]
+    named += [(("expect", "top"), c, causes, "cause") for c in case.expect.top]
+    named += [(("expect", "top_two"), c, causes, "cause") for c in case.expect.top_two]
+    named += [(("expect", "red_flags"), f, flags, "red flag") for f in case.expect.red_flags]
+    for place, item, known, kind in named:
+        if item not in known:
+            add(
+                place,
+                ".".join(place),
+                f"unknown {kind} '{item}'",
+                "case-unknown-id",
+                did_you_mean(item, known),
+            )
+    result = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
+    if isinstance(result, list):
+        for problem in result:
+            add(problem.path, problem.field, problem.message, "case-finding", problem.hint)
+    return problems or case
+
+
+def case_files(packs: Sequence[Path]) -> list[Path]:
+    """The case files of the given pack folders, in pack order (.yaml and .yml alike)."""
+    return [
+        path
+        for pack in packs
+        for path in sorted((pack / "cases").glob("*"))
+        if path.suffix in (".yaml", ".yml") and not path.name.startswith(".")
+    ]
+
+
+def read_cases(packs: Sequence[Path], ruleset: Ruleset) -> tuple[dict[str, Case], list[Problem]]:
+    """Every usable case of the packs by id (a later pack's case replaces one of the same id),
+    and the problems of the case files that cannot be used."""
+    cases: dict[str, Case] = {}
+    problems: list[Problem] = []
+    for path in case_files(packs):
+        result = read_case(path, ruleset)
+        if isinstance(result, Case):
+            cases[result.id] = result
+        else:
+            problems.extend(result)
+    return cases, problems

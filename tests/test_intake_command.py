@@ -15,7 +15,30 @@ from nmt_assess.models import Ruleset
 from nmt_assess.readers.intake_file import read_intake_file
 
 runner = CliRunner()
-SCREEN = "none"  # the one-screen red-flag list: nothing applies
+
+
+def screen(*picked: str, client_only: bool = False) -> list[str]:
+    """The answers to the screening pages (the numbers of `picked` on each page, else none),
+    then "n" to each of the therapist's screening checks."""
+    from rich.console import Console
+
+    from nmt_assess.cli.intake import IntakeSession
+    from nmt_assess.ruleset import load_ruleset
+
+    session = IntakeSession(
+        load_ruleset(), Console(width=80), iter(()), client_only=client_only, adaptive=True
+    )
+    answers = []
+    for step in session.screening_steps():
+        if isinstance(step, tuple):
+            numbers = [str(step.index(f) + 1) for f in picked if f in step]
+            answers.append(",".join(numbers) or "none")
+        elif session.ruleset.findings[step].type.value == "yes_no":
+            answers.append("y" if step in picked else "n")
+    return answers
+
+
+SCREEN = screen()  # every screening page and check: nothing applies
 
 
 def run_intake(tmp_path: Path, answers: list[str], *options: str) -> tuple[object, Path]:
@@ -33,8 +56,8 @@ def saved_findings(path: Path) -> dict[str, object]:
 
 
 def full_screening(age: str = "40", pain: str = "5", regions: str = "neck") -> list[str]:
-    """Client id, then the red-flag questions that are not yes/no, then the one screen."""
-    return ["K-1", age, pain, regions, SCREEN]
+    """Client id, then the red-flag questions that are not yes/no, then the screening pages."""
+    return ["K-1", age, pain, regions, *SCREEN]
 
 
 def test_screening_comes_first_and_none_answers_every_flag_question_no(
@@ -51,27 +74,16 @@ def test_screening_comes_first_and_none_answers_every_flag_question_no(
     read_intake_file(saved, ruleset)  # a valid intake
 
 
-def screen_number(ruleset: Ruleset, finding_id: str) -> str:
-    """The number a finding has on the one-screen red-flag list."""
-    from nmt_assess.adaptive import screening_findings
-    from nmt_assess.engine import Engine
-
-    listed = [
-        f for f in screening_findings(Engine(ruleset)) if ruleset.findings[f].type.value == "yes_no"
-    ]
-    return str(listed.index(finding_id) + 1)
-
-
 def test_a_raised_flag_is_shown_at_once(tmp_path: Path, ruleset: Ruleset) -> None:
-    calf = screen_number(ruleset, "calf_swelling_redness")
-    result, _ = run_intake(tmp_path, ["K-1", "40", "5", "neck", calf, "done"])
+    calf = screen("calf_swelling_redness")
+    result, _ = run_intake(tmp_path, ["K-1", "40", "5", "neck", *calf, "n", "done"])
     assert "RED FLAG: URGENT" in result.stdout
     assert "Possible deep-vein thrombosis" in result.stdout
 
 
 def test_an_emergency_flag_offers_to_stop_the_intake(tmp_path: Path, ruleset: Ruleset) -> None:
-    saddle = screen_number(ruleset, "saddle_numbness")
-    result, saved = run_intake(tmp_path, ["K-1", "40", "5", "low_back", saddle, "y"])
+    saddle = screen("saddle_numbness")
+    result, saved = run_intake(tmp_path, ["K-1", "40", "5", "low_back", saddle[0], "y"])
     assert "RED FLAG: EMERGENCY" in result.stdout
     assert "Stop the intake now?" in result.stdout
     assert result.stdout.index("RED FLAGS: refer before any treatment") > result.stdout.index(
@@ -92,7 +104,7 @@ def test_each_answer_type_back_skip_why_and_invalid_input(tmp_path: Path) -> Non
         "12",
         "7",
         "neck, 1",
-        SCREEN,
+        *SCREEN,
         "?",
         "maybe",
         "y",  # why, invalid, then yes
@@ -123,7 +135,7 @@ def test_choices_by_number_or_name_and_multi_choice_none(tmp_path: Path) -> None
         "30",
         "4",
         "none",
-        SCREEN,
+        *screen(client_only=True),
         "n",
         "n",
         "n",
@@ -215,7 +227,7 @@ def test_resume_asks_only_what_is_unknown(tmp_path: Path, ruleset: Ruleset) -> N
         "  pain_locations: [neck]\n  sedentary_work: true\n"
     )
     script = tmp_path / "answers.txt"
-    script.write_text("none\nn\ndone\n")
+    script.write_text("\n".join([*SCREEN, "n", "done"]) + "\n")
     result = runner.invoke(
         app, ["intake", "--from", str(earlier), "--answers", str(script), "--full"]
     )
@@ -271,9 +283,8 @@ def test_a_real_terminal_session(tmp_path: Path, ruleset: Ruleset) -> None:
     child.sendline("6")
     child.expect("Where do you feel the pain")
     child.sendline("wrist_hand")
-    child.expect("Any of these")
-    child.sendline("none")
-    child.expect(r"\[y/n/s\]")
+    while child.expect(["Numbers of any that apply", r"\[y/n/s\]"]) == 0:
+        child.sendline("none")  # each screening page
     child.sendline("y")
     child.expect(r"\]")
     child.sendline("done")

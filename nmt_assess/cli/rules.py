@@ -217,9 +217,8 @@ def _load(packs: list[Path] | None) -> Ruleset:
 
 
 def _run_cases(ruleset: Ruleset, packs: list[Path], only: str | None) -> list[dict[str, Any]]:
-    import yaml
 
-    from nmt_assess.cases import Case, unmet_expectations
+    from nmt_assess.cases import Case, read_case, unmet_expectations
     from nmt_assess.engine import Engine
     from nmt_assess.intake import validate_intake
     from nmt_assess.models import Intake
@@ -230,9 +229,10 @@ def _run_cases(ruleset: Ruleset, packs: list[Path], only: str | None) -> list[di
         for path in sorted((pack / "cases").glob("*.y*ml")):
             if only is not None and path.stem != only:
                 continue
-            case = Case.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+            case = read_case(path, ruleset)
+            assert isinstance(case, Case)  # lint has checked every case
             intake = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
-            assert isinstance(intake, Intake)  # lint has checked every case
+            assert isinstance(intake, Intake)
             assessment = engine.score(intake)
             failures = unmet_expectations(assessment, case.expect)
             results.append(

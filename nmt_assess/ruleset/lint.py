@@ -6,11 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from nmt_assess.marked_yaml import YamlSyntaxError, load_marked, position_of
 from nmt_assess.models import Ruleset
-from nmt_assess.problems import Problem, did_you_mean, lint_order
+from nmt_assess.problems import Problem, lint_order
 from nmt_assess.ruleset.checks import warnings
 from nmt_assess.ruleset.loader import read_packs
 
@@ -28,56 +25,10 @@ def lint(chain: list[Path], case_packs: list[Path]) -> tuple[Ruleset | None, lis
 
 
 def lint_case(path: Path, ruleset: Ruleset) -> list[Problem]:
-    from nmt_assess.cases import Case
-    from nmt_assess.intake import validate_intake
+    from nmt_assess.cases import Case, read_case
 
-    label = str(path)
-    try:
-        document = load_marked(path.read_text(encoding="utf-8"))
-    except YamlSyntaxError as error:
-        check = "duplicate-key" if error.duplicate else "yaml-syntax"
-        return [Problem(label, error.line, "yaml", error.message, col=error.col, check=check)]
-    except (OSError, UnicodeDecodeError) as error:
-        return [Problem(label, None, "file", f"cannot read: {error}", check="unreadable")]
-    problems: list[Problem] = []
-
-    def add(
-        path_in_file: tuple[Any, ...], field: str, message: str, check: str, hint: str | None = None
-    ) -> None:
-        line, col = position_of(document, path_in_file)
-        problems.append(Problem(label, line, field, message, hint, col=col, check=check))
-
-    try:
-        case = Case.model_validate(document)
-    except ValidationError as error:
-        for detail in error.errors():
-            loc = tuple(detail["loc"])
-            add(loc, ".".join(map(str, loc)) or "case", str(detail["msg"]), "case-schema")
-        return problems
-    if case.id != path.stem:
-        add(("id",), "id", f"must be '{path.stem}', the file's name", "case-id")
-    causes = [cause.id for cause in ruleset.causes]
-    flags = [flag.id for flag in ruleset.red_flags]
-    named: list[tuple[tuple[str, ...], str, list[str], str]] = [
-        (("leading_cause",), case.leading_cause, causes, "cause")
-    ]
-    named += [(("expect", "top"), c, causes, "cause") for c in case.expect.top]
-    named += [(("expect", "top_two"), c, causes, "cause") for c in case.expect.top_two]
-    named += [(("expect", "red_flags"), f, flags, "red flag") for f in case.expect.red_flags]
-    for place, item, known, kind in named:
-        if item not in known:
-            add(
-                place,
-                ".".join(place),
-                f"unknown {kind} '{item}'",
-                "case-unknown-id",
-                did_you_mean(item, known),
-            )
-    result = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
-    if isinstance(result, list):
-        for problem in result:
-            add(problem.path, problem.field, problem.message, "case-finding", problem.hint)
-    return problems
+    result = read_case(path, ruleset)
+    return [] if isinstance(result, Case) else result
 
 
 def exit_code(problems: list[Problem], strict: bool) -> int:
