@@ -15,35 +15,82 @@ def default_log_path() -> Path:
     return user_data_path("nmt-assess") / "practice.jsonl"
 
 
+class LogError(Exception):
+    """The attempt could not be logged (the grade stands; the CLI says why in one line)."""
+
+
+#: How much of an existing log is read to tell a practice log from some other file.
+_SNIFF_BYTES = 65536
+
+
 def append_attempt(path: Path, attempt: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as log:
-        log.write(json.dumps(attempt, ensure_ascii=False) + "\n")
+    """Append one attempt as a JSON line. A file that is not a practice log (no line of it is
+    an attempt) is never written to; a log whose last line was cut off gets its own line."""
+    import os
+    import stat
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = path.stat().st_mode if os.path.lexists(path) else None
+        if mode is not None and stat.S_ISREG(mode):
+            with path.open("rb") as log:
+                head = log.read(_SNIFF_BYTES)
+                if head.strip() and not any(_attempt(line) for line in head.splitlines()):
+                    raise LogError("it is not a practice log (no line of it is an attempt)")
+                cut = False
+                if log.seek(0, os.SEEK_END) > 0:
+                    log.seek(-1, os.SEEK_END)
+                    cut = log.read(1) != b"\n"
+        elif mode is not None and not stat.S_ISCHR(mode):
+            raise LogError("it is not a regular file")
+        else:
+            cut = False
+        line = json.dumps(attempt, ensure_ascii=False) + "\n"
+        with path.open("a", encoding="utf-8") as log:
+            log.write(("\n" if cut else "") + line)
+    except OSError as error:
+        raise LogError(error.strerror or str(error)) from None
 
 
-_FIELDS = ("time", "case", "leading_cause", "top_correct", "serious_miss")
+#: The fields --stats reads, and their JSON types.
+_TYPES: dict[str, type] = {
+    "time": str,
+    "case": str,
+    "leading_cause": str,
+    "top_correct": bool,
+    "serious_miss": bool,
+}
+
+
+def _attempt(line: bytes) -> dict[str, Any] | None:
+    """The attempt a log line holds, or None for anything else (bad bytes, JSON, fields)."""
+    try:
+        attempt = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(attempt, dict):
+        return None
+    if all(isinstance(attempt.get(key), kind) for key, kind in _TYPES.items()):
+        return attempt
+    return None
 
 
 def read_attempts(path: Path) -> tuple[list[dict[str, Any]], list[int]]:
     """Every attempt, and the line numbers of lines that are not attempts (reported, not
-    silently dropped)."""
+    silently dropped). Raises OSError when the log cannot be read at all."""
     attempts: list[dict[str, Any]] = []
     bad: list[int] = []
     if not path.exists():
         return attempts, bad
-    with path.open(encoding="utf-8") as log:
+    with path.open("rb") as log:
         for number, line in enumerate(log, 1):
             if not line.strip():
                 continue
-            try:
-                attempt = json.loads(line)
-            except json.JSONDecodeError:
+            attempt = _attempt(line)
+            if attempt is None:
                 bad.append(number)
-                continue
-            if isinstance(attempt, dict) and all(key in attempt for key in _FIELDS):
-                attempts.append(attempt)
             else:
-                bad.append(number)
+                attempts.append(attempt)
     return attempts, bad
 
 

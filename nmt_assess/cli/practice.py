@@ -7,6 +7,7 @@ import csv
 import json
 import random
 import sys
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,6 +16,8 @@ import typer
 
 from nmt_assess.cli import exit_codes
 from nmt_assess.cli.options import RulesOption
+from nmt_assess.cli.safe_text import safe, safe_block
+from nmt_assess.writers.sanitize import csv_cell, printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -72,27 +75,26 @@ def practice(
     rules: RulesOption = None,
 ) -> None:
     """Practise case analysis: rank the causes for a case and compare with the rules."""
-    from rich.console import Console
-
+    from nmt_assess.cli.safe_text import plain_console
     from nmt_assess.problems import ProblemsError
     from nmt_assess.progress import default_log_path
     from nmt_assess.ruleset import load_ruleset
 
-    console = Console(highlight=False)
+    # the case and the questions go to stderr when stdout carries JSON or CSV
+    console = plain_console(stderr=output_format is not PracticeFormat.text)
     log_path = log or default_log_path()
-    if stats:
-        _show_stats(console, log_path, output_format)
-        return
     try:
-        ruleset = load_ruleset(rules)
-        cases = _load_cases(rules)
-        if answers_file is not None:
-            _grade_class(ruleset, cases, answers_file, output_format)
+        if stats:
+            _show_stats(console, log_path, output_format)
             return
-        chosen = _choose(cases, case_id, cause, level, seed)
-        if output_format is PracticeFormat.text:
-            _present(console, ruleset, chosen)
+        ruleset = load_ruleset(rules)
+        library = _load_cases(ruleset, rules)
+        if answers_file is not None:
+            failed = _grade_class(ruleset, library, answers_file, output_format)
+            raise typer.Exit(exit_codes.SOME_FAILED if failed else exit_codes.OK)
+        chosen = _choose(library, case_id, cause, level, seed)
         if answer is None:
+            _present(console, ruleset, library, chosen)
             ranking, raised, backing = _ask(console, ruleset)
         else:
             ranking = parse_ranking(ruleset, answer)
@@ -100,66 +102,101 @@ def practice(
             backing = parse_support(ruleset, support or "")
     except ProblemsError as error:
         for problem in error.problems:
-            print(problem.format(), file=sys.stderr)
+            print(printable(problem.format()), file=sys.stderr)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
     except PracticeError as error:
-        print(f"nmt-assess: {error}", file=sys.stderr)
+        print(f"nmt-assess: {printable(str(error))}", file=sys.stderr)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
     result, assessment = _grade_case(ruleset, chosen, ranking, raised, backing)
-    _log(log_path, chosen, result)
+    graded = {**result.as_dict(), "case": library.handle(chosen)}
+    # the grade is printed before the log is touched: a bad log never costs the grade
     if output_format is PracticeFormat.text:
         _show_grade(console, ruleset, chosen, result, assessment)
+    elif output_format is PracticeFormat.csv:
+        _write_csv([graded], _SINGLE_COLUMNS)
     else:
-        sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n")
+        sys.stdout.write(json.dumps(graded, indent=2) + "\n")
+    sys.stdout.flush()
+    _log(log_path, chosen, result)
 
 
 # --- cases ---------------------------------------------------------------------------------
 
 
-def _load_cases(packs: list[Path] | None) -> dict[str, Case]:
-    """The cases of every pack in use (a later pack's case replaces one of the same id)."""
-    import yaml
+@dataclass(frozen=True)
+class Library:
+    """The cases in use, and the problems of case files that could not be used."""
 
-    from nmt_assess.cases import Case
+    cases: dict[str, Case]
+    #: File name (stem) -> the located problem, for case files that cannot be used.
+    broken: dict[str, str]
+
+    def handle(self, case: Case) -> str:
+        """What a student sees: a number, never the id (an id such as cts-keyboard-worker
+        names the answer)."""
+        return str(sorted(self.cases).index(case.id) + 1)
+
+
+def _load_cases(ruleset: Ruleset, packs: list[Path] | None) -> Library:
+    """The cases of every pack in use (a later pack's case replaces one of the same id),
+    through the one case loader; each bad case file is one located line on stderr."""
+    from nmt_assess.cases import read_cases
     from nmt_assess.ruleset import pack_chain
 
-    return {
-        path.stem: Case.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        for pack in pack_chain(packs)
-        for path in sorted((pack / "cases").glob("*.yaml"))
-    }
+    cases, problems = read_cases(pack_chain(packs), ruleset)
+    broken: dict[str, str] = {}
+    for problem in problems:
+        stem = Path(problem.file).stem
+        if stem not in broken:
+            broken[stem] = printable(problem.format())
+            print(f"{broken[stem]} (case left out)", file=sys.stderr)
+    return Library(cases, {stem: why for stem, why in broken.items() if stem not in cases})
 
 
 def _choose(
-    cases: dict[str, Case],
+    library: Library,
     case_id: str | None,
     cause: str | None,
     level: int | None,
     seed: int | None,
+    *,
+    teacher: bool = False,
 ) -> Case:
+    """The case named (by number, or by id), or a random one matching --cause and --level.
+    Only a teacher's file gets a did-you-mean: it would name the case ids to a student."""
     from nmt_assess.problems import did_you_mean
 
+    cases = library.cases
     if case_id is not None:
-        if case_id not in cases:
-            hint = did_you_mean(case_id, cases)
-            raise PracticeError(f"no case '{case_id}'" + (f" ({hint})" if hint else ""))
-        return cases[case_id]
+        ids = sorted(cases)
+        if case_id.isdigit() and 1 <= int(case_id) <= len(ids):
+            return cases[ids[int(case_id) - 1]]
+        if case_id in cases:
+            return cases[case_id]
+        if case_id in library.broken:
+            raise PracticeError(f"case '{case_id}' cannot be used: {library.broken[case_id]}")
+        hint = did_you_mean(case_id, cases) if teacher else None
+        numbers = f"; cases are numbered 1 to {len(ids)}" if ids else ""
+        raise PracticeError(f"no case '{case_id}'" + (f" ({hint})" if hint else numbers))
     eligible = [
         c
         for c in cases.values()
         if (cause is None or c.leading_cause == cause) and (level is None or c.level == level)
     ]
     if not eligible:
-        raise PracticeError("no bundled case matches --cause/--level")
-    return random.Random(seed).choice(eligible)
+        raise PracticeError("no case matches --cause/--level")
+    return random.Random(seed).choice(sorted(eligible, key=lambda c: c.id))
 
 
-def _present(console: Console, ruleset: Ruleset, case: Case) -> None:
-    """The case as a clinician reads it: the story and the findings in words, never the answer."""
+def _present(console: Console, ruleset: Ruleset, library: Library, case: Case) -> None:
+    """The case as a clinician reads it: the story and the findings in words. Never its id or
+    title, which can name the answer (both are shown with the grade)."""
     from nmt_assess.describe import value_words
 
-    console.print(f"\n[bold]{case.title}[/bold] [dim](case {case.id}, level {case.level})[/dim]")
-    console.print(case.story)
+    console.print(
+        f"\n[bold]Practice case {library.handle(case)}[/bold] [dim](level {case.level})[/dim]"
+    )
+    console.print(safe_block(case.story))
     for section in ("screening", "history", "complaint", "examination"):
         answered = [
             (f, case.findings[f.id])
@@ -173,9 +210,9 @@ def _present(console: Console, ruleset: Ruleset, case: Case) -> None:
             denied = [f.label for f, value in answered if value is False]
             answered = [(f, value) for f, value in answered if value is not False]
             if denied:
-                console.print(f"  No to: {', '.join(denied)}")
+                console.print(f"  No to: {safe(', '.join(denied))}")
         for finding, value in answered:
-            console.print(f"  {finding.label}: {value_words(value)}")
+            console.print(f"  {safe(finding.label)}: {safe(value_words(value))}")
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -225,14 +262,14 @@ def parse_support(ruleset: Ruleset, text: str) -> list[str]:
 def _ask(console: Console, ruleset: Ruleset) -> tuple[list[str], list[str], list[str]]:
     console.print("\n[bold]Your analysis[/bold]")
     for number, cause in enumerate(ruleset.causes, 1):
-        console.print(f"  {number}. {cause.title} [dim]({cause.id})[/dim]")
+        console.print(f"  {number}. {safe(cause.title)} [dim]({safe(cause.id)})[/dim]")
     ranking = _ask_until(
         console,
         "Rank the five causes, best first (e.g. 2,1,3,5,4)",
         lambda text: parse_ranking(ruleset, text),
     )
     for number, flag in enumerate(ruleset.red_flags, 1):
-        console.print(f"  {number:>2}. {flag.title} [dim]({flag.action.value})[/dim]")
+        console.print(f"  {number:>2}. {safe(flag.title)} [dim]({flag.action.value})[/dim]")
     raised = _ask_until(
         console,
         "Red flags you would act on (numbers or ids), or none",
@@ -250,13 +287,13 @@ def _ask_until(console: Console, prompt: str, parse: Any) -> Any:
     while True:
         console.print(prompt)
         try:
-            text = input("> ")
+            text = console.input("> ")
         except EOFError:
             raise PracticeError("input ended before the answer was complete") from None
         try:
             return parse(text)
         except PracticeError as error:
-            console.print(f"[yellow]{error}[/yellow]")
+            console.print(f"[yellow]{safe(error)}[/yellow]")
 
 
 # --- grading -------------------------------------------------------------------------------
@@ -271,7 +308,7 @@ def _grade_case(
     from nmt_assess.models import Intake
 
     intake = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
-    assert isinstance(intake, Intake), f"bundled case {case.id} is not a valid intake"
+    assert isinstance(intake, Intake), "read_case has validated the findings"
     assessment = score(ruleset, intake)
     return grade(case.id, assessment, ranking, raised, backing), assessment
 
@@ -281,7 +318,7 @@ def _show_grade(
 ) -> None:
     from nmt_assess.writers.terminal import render_assessment
 
-    titles = {cause.id: cause.title for cause in ruleset.causes}
+    titles = {cause.id: safe(cause.title) for cause in ruleset.causes}
     console.print()
     if result.serious_miss:
         console.print(
@@ -294,7 +331,7 @@ def _show_grade(
         f"the rules lead with {titles[result.top_expected]}."
     )
     console.print(f"Rank agreement: {result.rank_words()}.")
-    flag_titles = {flag.id: flag.title for flag in ruleset.red_flags}
+    flag_titles = {flag.id: safe(flag.title) for flag in ruleset.red_flags}
     for label, ids in (
         ("caught", result.flags_caught),
         ("missed", result.flags_missed),
@@ -306,57 +343,139 @@ def _show_grade(
         console.print("Red flags: none raised, none named.")
     if result.support_given:
         console.print(
-            f"Your supporting findings: {', '.join(result.support_given)}; the rules' "
-            f"strongest: {', '.join(result.support_expected)}; matched: "
-            f"{', '.join(result.support_matched) or 'none'}."
+            f"Your supporting findings: {safe(', '.join(result.support_given))}; the rules' "
+            f"strongest: {safe(', '.join(result.support_expected))}; matched: "
+            f"{safe(', '.join(result.support_matched) or 'none')}."
         )
     console.print("\n[bold]The rules' analysis[/bold]")
     console.print(render_assessment(assessment, ruleset, top=2))
-    console.print(f"\n[bold]Teaching note[/bold]: {case.note}")
+    console.print(f"\n[bold]The case[/bold]: {safe(case.title)}")
+    console.print(f"[bold]Teaching note[/bold]: {safe_block(case.note)}")
 
 
 def _log(path: Path, case: Case, result: Grade) -> None:
-    from nmt_assess.progress import append_attempt, now
+    """Log the attempt; when the log cannot take it, one warning line (the grade stands)."""
+    from nmt_assess.progress import LogError, append_attempt, now
 
-    append_attempt(
-        path,
-        {
-            "time": now(),
-            "case": case.id,
-            "leading_cause": case.leading_cause,
-            "level": case.level,
-            "top_correct": result.top_correct,
-            "kendall_tau": result.kendall_tau,
-            "serious_miss": result.serious_miss,
-            "flags_missed": result.flags_missed,
-        },
-    )
+    try:
+        append_attempt(
+            path,
+            {
+                "time": now(),
+                "case": case.id,
+                "leading_cause": case.leading_cause,
+                "level": case.level,
+                "top_correct": result.top_correct,
+                "kendall_tau": result.kendall_tau,
+                "serious_miss": result.serious_miss,
+                "flags_missed": result.flags_missed,
+            },
+        )
+    except LogError as error:
+        print(
+            f"nmt-assess: warning: {printable(str(path))}: attempt not logged: "
+            f"{printable(str(error))} (the grade above stands; --log PATH picks another log)",
+            file=sys.stderr,
+        )
+
+
+_SINGLE_COLUMNS = [
+    "case",
+    "passed",
+    "top_correct",
+    "top_given",
+    "top_expected",
+    "kendall_tau",
+    "serious_miss",
+    "flags_caught",
+    "flags_missed",
+    "flags_extra",
+    "support_given",
+    "support_matched",
+]
+_CLASS_COLUMNS = [
+    "student",
+    "line",
+    "case",
+    "passed",
+    "top_correct",
+    "top_given",
+    "top_expected",
+    "kendall_tau",
+    "serious_miss",
+    "flags_missed",
+    "flags_extra",
+    "support_matched",
+    "error",
+]
+
+
+def _write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """CSV on stdout; a text cell a spreadsheet would run as a formula is written as text
+    (numbers, such as a negative tau, are written as they are)."""
+    writer = csv.DictWriter(sys.stdout, columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _cell(value) for key, value in row.items() if value is not None})
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return csv_cell(";".join(map(str, value)))
+    if isinstance(value, str):
+        return csv_cell(value)
+    return str(value)
+
+
+def _class_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """The rows of a class answers file with their line numbers, and its columns."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise PracticeError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise PracticeError(
+            f"{path}:{line}: not UTF-8 text (byte {error.start}) (save it as CSV UTF-8)"
+        ) from None
+    lines = text.splitlines()
+    if lines and lines[0].lower().startswith("sep=") and len(lines[0]) == 5:
+        delimiter, lines, skipped = lines[0][4], lines[1:], 1
+    else:
+        header = lines[0] if lines else ""
+        delimiter = ";" if header.count(";") > header.count(",") else ","
+        skipped = 0
+    reader = csv.DictReader(lines, delimiter=delimiter)
+    try:
+        rows = [(reader.line_num + skipped, row) for row in reader]
+    except csv.Error as error:
+        raise PracticeError(f"{path}:{reader.line_num + skipped}: CSV: {error}") from None
+    return rows, [name for name in reader.fieldnames or [] if name is not None]
 
 
 def _grade_class(
-    ruleset: Ruleset, cases: dict[str, Case], path: Path, output_format: PracticeFormat
-) -> None:
-    """One graded row per student answer; a row that cannot be graded says why."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise PracticeError(f"{path}: cannot read: {error.strerror}") from None
+    ruleset: Ruleset, library: Library, path: Path, output_format: PracticeFormat
+) -> bool:
+    """One graded row per student answer; a row that cannot be graded says why. True when
+    some row could not be graded."""
     rows = []
-    reader = csv.DictReader(text.splitlines())
-    missing = {"student", "case", "ranking"} - set(reader.fieldnames or [])
+    records, columns = _class_rows(path)
+    missing = {"student", "case", "ranking"} - {name.strip() for name in columns}
     if missing:
         raise PracticeError(
             f"{path}: columns missing: {', '.join(sorted(missing))} "
             "(expected student,case,ranking,flags[,support])"
         )
-    for row in reader:
-        line = reader.line_num
+    for line, raw in records:
+        row = {str(key).strip(): value for key, value in raw.items() if key is not None}
         try:
-            case = _choose(cases, (row.get("case") or "").strip(), None, None, None)
+            case = _choose(library, (row.get("case") or "").strip(), None, None, None, teacher=True)
             result, _ = _grade_case(
                 ruleset,
                 case,
-                parse_ranking(ruleset, row["ranking"] or ""),
+                parse_ranking(ruleset, row.get("ranking") or ""),
                 parse_flags(ruleset, row.get("flags") or ""),
                 parse_support(ruleset, row.get("support") or ""),
             )
@@ -372,40 +491,50 @@ def _grade_class(
             )
     if output_format is PracticeFormat.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    columns = [
-        "student",
-        "line",
-        "case",
-        "passed",
-        "top_correct",
-        "top_given",
-        "top_expected",
-        "kendall_tau",
-        "serious_miss",
-        "flags_missed",
-        "flags_extra",
-        "support_matched",
-        "error",
-    ]
-    writer = csv.DictWriter(sys.stdout, columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()})
+    else:
+        _write_csv(rows, _CLASS_COLUMNS)
+    return any(row["error"] for row in rows)
 
 
 def _show_stats(console: Console, path: Path, output_format: PracticeFormat) -> None:
     from nmt_assess.progress import read_attempts, summarise
 
-    attempts, bad = read_attempts(path)
-    for number in bad:
-        print(f"{path}:{number}: not a practice attempt; left out of the figures", file=sys.stderr)
+    try:
+        attempts, bad = read_attempts(path)
+    except OSError as error:
+        raise PracticeError(f"{path}: cannot read: {error.strerror or error}") from None
+    if bad:
+        more = f", and {len(bad) - 1} more line(s)" if len(bad) > 1 else ""
+        print(
+            f"{printable(str(path))}:{bad[0]}: not a practice attempt{more}; "
+            f"{len(bad)} line(s) left out of the figures",
+            file=sys.stderr,
+        )
     summary = summarise(attempts)
     if output_format is PracticeFormat.json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         return
+    if output_format is PracticeFormat.csv:
+        rows = [
+            {
+                "scope": "all",
+                "name": "",
+                "attempts": summary["attempts"],
+                "accuracy": summary["top_cause_accuracy"],
+            },
+            *(
+                {"scope": "cause", "name": name, **figures}
+                for name, figures in summary["by_cause"].items()
+            ),
+            *(
+                {"scope": "day", "name": name, **figures}
+                for name, figures in summary["by_day"].items()
+            ),
+        ]
+        _write_csv(rows, ["scope", "name", "attempts", "accuracy"])
+        return
     if not attempts:
-        console.print(f"No practice attempts yet in {path}.")
+        console.print(f"No practice attempts yet in {safe(path)}.")
         return
     console.print(
         f"[bold]{summary['attempts']} attempt(s)[/bold]: top cause right in "
@@ -414,17 +543,17 @@ def _show_stats(console: Console, path: Path, output_format: PracticeFormat) -> 
     console.print("\n[bold]By cause[/bold] (the case's leading cause)")
     for cause, figures in summary["by_cause"].items():
         console.print(
-            f"  {cause:<26} {_bar(figures['accuracy'])} {figures['accuracy']:.0%} "
+            f"  {safe(cause):<26} {_bar(figures['accuracy'])} {figures['accuracy']:.0%} "
             f"of {figures['attempts']}"
         )
     console.print("\n[bold]Over time[/bold]")
     for day, figures in summary["by_day"].items():
         console.print(
-            f"  {day} {_bar(figures['accuracy'])} {figures['accuracy']:.0%} "
+            f"  {safe(day)} {_bar(figures['accuracy'])} {figures['accuracy']:.0%} "
             f"of {figures['attempts']}"
         )
     if summary["most_missed"]:
-        console.print(f"\nMost often missed: {', '.join(summary['most_missed'][:3])}")
+        console.print(f"\nMost often missed: {safe(', '.join(summary['most_missed'][:3]))}")
 
 
 def _bar(share: float, width: int = 20) -> str:
