@@ -1,4 +1,5 @@
-"""What a finding, a cause or a rule means, built as plain data for the explain command (pure)."""
+"""What a finding, a cause, a rule, a red flag or a source means, as plain data for the
+explain command (pure)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nmt_assess.describe import condition_words, strength_words, value_words
-from nmt_assess.models import Cause, Rule, Ruleset
+from nmt_assess.models import Cause, RedFlag, Rule, Ruleset
 from nmt_assess.problems import did_you_mean
 
 
@@ -31,8 +32,50 @@ def explain(ruleset: Ruleset, target: str, case_leaders: Mapping[str, str]) -> d
         return explain_rule(ruleset, rules[target])
     if target in regions:
         return explain_region(ruleset, target)
-    known = [*ruleset.findings, *causes, *rules, *regions]
-    raise UnknownTarget(target, did_you_mean(target, known))
+    flags = {flag.id: flag for flag in ruleset.red_flags}
+    if target in flags:
+        return explain_red_flag(ruleset, flags[target])
+    tag = source_tag(target)
+    if tag in ruleset.sources:
+        return explain_source(ruleset, tag)
+    known = [*ruleset.findings, *causes, *rules, *regions, *flags, *ruleset.sources]
+    raise UnknownTarget(target, did_you_mean(tag, known))
+
+
+def source_tag(text: str) -> str:
+    """A source tag as cited ("[S25]") or as listed ("S25")."""
+    text = text.strip()
+    return text[1:-1].strip() if text.startswith("[") and text.endswith("]") else text
+
+
+def explain_red_flag(ruleset: Ruleset, flag: RedFlag) -> dict[str, Any]:
+    return {
+        "kind": "red flag",
+        "id": flag.id,
+        "title": flag.title,
+        "action": flag.action.value,
+        "when": condition_words(flag.when, ruleset.findings),
+        "advice": flag.advice,
+        "findings": list(dict.fromkeys(flag.when.findings())),
+        "related_causes": list(flag.related_causes),
+        "source": [_citation(ruleset, tag) for tag in flag.source],
+    }
+
+
+def explain_source(ruleset: Ruleset, tag: str) -> dict[str, Any]:
+    """A source and everything in the rules that cites it."""
+    return {
+        "kind": "source",
+        "id": tag,
+        "citation": ruleset.sources[tag],
+        "cited_by_rules": [
+            rule.id for cause in ruleset.causes for rule in cause.rules if tag in rule.source
+        ],
+        "cited_by_red_flags": [flag.id for flag in ruleset.red_flags if tag in flag.source],
+        "cited_by_regions": [
+            region for region, referral in ruleset.referral.items() if tag in referral.source
+        ],
+    }
 
 
 def rule_summary(ruleset: Ruleset, rule: Rule) -> dict[str, Any]:

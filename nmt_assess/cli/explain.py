@@ -6,12 +6,17 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from nmt_assess.cli import exit_codes
 from nmt_assess.cli.options import RulesOption
+from nmt_assess.cli.safe_text import safe
+from nmt_assess.writers.sanitize import printable
+
+if TYPE_CHECKING:
+    from nmt_assess.models import Ruleset
 
 
 class ExplainFormat(str, Enum):
@@ -22,12 +27,17 @@ class ExplainFormat(str, Enum):
 def explain(
     target: Annotated[
         str,
-        typer.Argument(help="A finding id, cause id, rule id or body region.", show_default=False),
+        typer.Argument(
+            help="A finding, cause, rule or red-flag id, a body region, or a source tag "
+            "(S25 or [S25]).",
+            show_default=False,
+        ),
     ],
     output_format: Annotated[ExplainFormat, typer.Option("--format", "-f")] = ExplainFormat.text,
     rules: RulesOption = None,
 ) -> None:
-    """Explain a finding, cause, rule or body region: what it is and what it does to the causes."""
+    """Explain a finding, cause, rule, red flag, body region or source: what it is and what it
+    does to the causes."""
     from nmt_assess.explain import UnknownTarget
     from nmt_assess.explain import explain as build
     from nmt_assess.problems import ProblemsError
@@ -35,15 +45,16 @@ def explain(
 
     try:
         ruleset = load_ruleset(rules)
-        data = build(ruleset, target, case_leaders(rules))
+        data = build(ruleset, target, case_leaders(ruleset, rules))
     except ProblemsError as error:
         for problem in error.problems:
-            print(problem.format(), file=sys.stderr)
+            print(printable(problem.format()), file=sys.stderr)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
     except UnknownTarget as error:
         hint = f" ({error.hint})" if error.hint else ""
         print(
-            f"nmt-assess: '{error.target}' is not a finding, cause, rule or body region{hint}",
+            f"nmt-assess: '{printable(error.target)[:200]}' is not a finding, cause, rule, "
+            f"red flag, body region or source{printable(hint)}",
             file=sys.stderr,
         )
         raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
@@ -53,72 +64,88 @@ def explain(
     _print(data)
 
 
-def case_leaders(packs: list[Path] | None) -> dict[str, str]:
-    """Case id -> the cause it is led by, over the cases of every pack in use."""
-    import yaml
-
+def case_leaders(ruleset: Ruleset, packs: list[Path] | None) -> dict[str, str]:
+    """Case id -> the cause it is led by, over the usable cases of every pack in use."""
+    from nmt_assess.cases import read_cases
     from nmt_assess.ruleset import pack_chain
 
-    leaders = {}
-    for path in sorted(p for pack in pack_chain(packs) for p in (pack / "cases").glob("*.yaml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if isinstance(document, dict) and isinstance(document.get("leading_cause"), str):
-            leaders[path.stem] = document["leading_cause"]
-    return leaders
+    cases, _ = read_cases(pack_chain(packs), ruleset)  # `rules lint` reports bad case files
+    return {case_id: case.leading_cause for case_id, case in cases.items()}
 
 
 def _print(data: dict[str, Any]) -> None:
-    from rich.console import Console
+    from nmt_assess.cli.safe_text import plain_console
 
-    console = Console(highlight=False)
+    console = plain_console()
     kind = data["kind"]
     title = data.get("title") or data.get("label") or data["id"]
-    console.print(f"[bold]{title}[/bold] [dim]({kind} {data['id']})[/dim]")
-    for key in ("meaning", "description", "question", "how_to", "note"):
+    console.print(f"[bold]{safe(title)}[/bold] [dim]({kind} {safe(data['id'])})[/dim]")
+    for key in ("meaning", "description", "question", "how_to", "note", "citation"):
         if data.get(key):
-            console.print(f"{key.replace('_', ' ').capitalize()}: {data[key]}")
+            console.print(f"{key.replace('_', ' ').capitalize()}: {safe(data[key])}")
     if kind == "cause":
-        console.print(f"Prior: {data['prior']:.2f}. {data['prior_note']}")
+        console.print(f"Prior: {data['prior']:.2f}. {safe(data['prior_note'])}")
     if kind == "rule":
         _print_rule(console, data)
+    if kind == "red flag":
+        console.print(f"[red]{data['action']}[/red] when {safe(data['when'])}")
+        console.print(f"Advice: {safe(data['advice'])}")
+        if data["related_causes"]:
+            console.print("Can hide behind: " + safe(", ".join(data["related_causes"])))
+    if kind == "source":
+        for label, key in (
+            ("Rules citing it", "cited_by_rules"),
+            ("Red flags citing it", "cited_by_red_flags"),
+            ("Body regions citing it", "cited_by_regions"),
+        ):
+            if data[key]:
+                console.print(f"{label}: {safe(', '.join(data[key]))}")
+        if not (data["cited_by_rules"] or data["cited_by_red_flags"] or data["cited_by_regions"]):
+            console.print("Nothing in the rules cites it.")
     if data.get("choices"):
-        console.print("Choices: " + ", ".join(data["choices"]))
+        console.print("Choices: " + safe(", ".join(data["choices"])))
     if data.get("rules"):
         console.print("\n[bold]Rules, strongest first[/bold]")
         for rule in data["rules"]:
             _print_rule(console, rule, brief=True)
     for region, muscles in (data.get("muscles_by_region") or {}).items():
-        console.print(f"  {region.replace('_', ' ')}: {', '.join(muscles)}")
+        console.print(f"  {safe(region.replace('_', ' '))}: {safe(', '.join(muscles))}")
     if data.get("muscles"):
-        console.print("Muscles whose trigger points refer here: " + ", ".join(data["muscles"]))
+        console.print(
+            "Muscles whose trigger points refer here: " + safe(", ".join(data["muscles"]))
+        )
     flags = data.get("red_flags") or data.get("red_flag_neighbours") or []
     if flags:
         console.print("\n[bold]Red flags[/bold]")
         for flag in flags:
-            console.print(
-                f"  [red]{flag['action']}[/red] {flag['title']} [dim]({flag['id']})[/dim]"
-            )
+            title, flag_id = safe(flag["title"]), safe(flag["id"])
+            console.print(f"  [red]{flag['action']}[/red] {title} [dim]({flag_id})[/dim]")
     if data.get("cases"):
-        console.print("\n[bold]Bundled cases it leads[/bold]: " + ", ".join(data["cases"]))
-    if data.get("source") and kind == "body region":
-        console.print("[dim]" + " ".join(data["source"]) + "[/dim]")
+        console.print("\n[bold]Bundled cases it leads[/bold]: " + safe(", ".join(data["cases"])))
+    if data.get("source") and kind in ("body region", "red flag"):
+        for source in data["source"]:
+            console.print(f"[dim]{safe(source)}[/dim]")
 
 
 def _print_rule(console: Any, rule: dict[str, Any], brief: bool = False) -> None:
-    head = f"  [cyan]{rule['cause_title']}[/cyan] [dim]{rule['rule']}[/dim]" if brief else ""
+    head = (
+        f"  [cyan]{safe(rule['cause_title'])}[/cyan] [dim]{safe(rule['rule'])}[/dim]"
+        if brief
+        else ""
+    )
     if head:
         console.print(head)
     indent = "    " if brief else ""
-    console.print(f"{indent}When {rule['when']}: {rule['if_it_holds']}")
+    console.print(f"{indent}When {safe(rule['when'])}: {rule['if_it_holds']}")
     if rule["if_answered_and_not"]:
         console.print(f"{indent}Answered and not: {rule['if_answered_and_not']}")
     if rule["unless"]:
-        console.print(f"{indent}Set aside when {rule['unless']}")
+        console.print(f"{indent}Set aside when {safe(rule['unless'])}")
     console.print(
-        f"{indent}{rule['because']} [dim]({rule['basis']}"
-        + (f"; group {rule['group']}" if rule["group"] else "")
+        f"{indent}{safe(rule['because'])} [dim]({rule['basis']}"
+        + (f"; group {safe(rule['group'])}" if rule["group"] else "")
         + ")[/dim]"
     )
     if not brief:
         for source in rule["source"]:
-            console.print(f"[dim]{source}[/dim]")
+            console.print(f"[dim]{safe(source)}[/dim]")
