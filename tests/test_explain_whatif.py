@@ -59,7 +59,7 @@ def test_explain_text_view() -> None:
 def test_explain_unknown_target_suggests_a_spelling() -> None:
     result = runner.invoke(app, ["explain", "tinglng"])
     assert result.exit_code == 2
-    assert "'tinglng' is not a finding, cause, rule or body region (did you mean 'tingling'?)" in (
+    assert "'tinglng' is not a finding, cause, rule, red flag, body region or source (did you mean 'tingling'?)" in (
         result.stderr
     )
 
