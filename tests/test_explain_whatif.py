@@ -59,9 +59,10 @@ def test_explain_text_view() -> None:
 def test_explain_unknown_target_suggests_a_spelling() -> None:
     result = runner.invoke(app, ["explain", "tinglng"])
     assert result.exit_code == 2
-    assert "'tinglng' is not a finding, cause, rule, red flag, body region or source (did you mean 'tingling'?)" in (
-        result.stderr
-    )
+    assert (
+        "'tinglng' is not a finding, cause, rule, red flag, body region or source "
+        "(did you mean 'tingling'?)"
+    ) in (result.stderr)
 
 
 def test_what_if_shows_how_each_cause_moved_and_which_rule_did_it() -> None:

@@ -107,8 +107,11 @@ def practice(
     except PracticeError as error:
         print(f"nmt-assess: {printable(str(error))}", file=sys.stderr)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
-    result, assessment = _grade_case(ruleset, chosen, ranking, raised, backing)
-    graded = {**result.as_dict(), "case": library.handle(chosen)}
+    handle = library.handle(chosen)
+    result, assessment = _grade_case(
+        ruleset, chosen, ranking, raised, backing, f"practice case {handle}"
+    )
+    graded = {**result.as_dict(), "case": handle}
     # the grade is printed before the log is touched: a bad log never costs the grade
     if output_format is PracticeFormat.text:
         _show_grade(console, ruleset, chosen, result, assessment)
@@ -300,14 +303,22 @@ def _ask_until(console: Console, prompt: str, parse: Any) -> Any:
 
 
 def _grade_case(
-    ruleset: Ruleset, case: Case, ranking: list[str], raised: list[str], backing: list[str]
+    ruleset: Ruleset,
+    case: Case,
+    ranking: list[str],
+    raised: list[str],
+    backing: list[str],
+    shown_id: str | None = None,
 ) -> tuple[Grade, Any]:
+    """The grade, and the rules' assessment under `shown_id` (what the student may see)."""
     from nmt_assess.engine import score
     from nmt_assess.grading import grade
     from nmt_assess.intake import validate_intake
     from nmt_assess.models import Intake
 
-    intake = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
+    intake = validate_intake(
+        {"id": shown_id or case.id, "findings": case.findings}, ruleset.findings
+    )
     assert isinstance(intake, Intake), "read_case has validated the findings"
     assessment = score(ruleset, intake)
     return grade(case.id, assessment, ranking, raised, backing), assessment
