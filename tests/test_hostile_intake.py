@@ -496,3 +496,42 @@ def test_explain_an_unknown_hostile_target_is_one_line() -> None:
     result = invoke("explain", "\x1b[2J[/]" + "x" * 5000)
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr
+
+
+def test_in_a_terminal_an_existing_file_can_be_resumed(tmp_path: Path, ruleset: Ruleset) -> None:
+    """Typed at a real terminal: the existing file is offered for resuming, and `x` is asked
+    again until r or n."""
+    import shutil
+    import sys
+
+    import pexpect
+
+    command = shutil.which("nmt-assess") or str(Path(sys.executable).parent / "nmt-assess")
+    earlier = tmp_path / f"intake-PTY-2-{TODAY}.yaml"
+    earlier.write_text("id: PTY-2\nfindings:\n  age: 45\n  pain_intensity: 6\n")
+    child = pexpect.spawn(
+        command,
+        ["intake", "--client-only"],
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(24, 80),
+        env={"TERM": "xterm", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+    )
+    child.expect("Client id")
+    child.sendline("PTY-2")
+    child.expect(r"already exists.*\[r/n\]")
+    child.sendline("x")
+    child.expect("Type r to resume")
+    child.sendline("r")
+    child.expect("Where do you feel the pain")  # age and pain intensity were known
+    child.sendline("wrist hand")
+    child.expect("Numbers of any that apply")
+    child.sendline("done")
+    child.expect("Saved: ")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    intake = read_intake_file(earlier, ruleset)
+    assert intake.findings["age"] == 45 and intake.findings["pain_locations"] == ("wrist_hand",)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [earlier.name]
