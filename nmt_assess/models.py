@@ -544,6 +544,9 @@ class RecordSource(Frozen):
     file: str
     line: int | None
     record: int
+    #: A FHIR QuestionnaireResponse's reference, and its subject's reference.
+    resource: str | None = None
+    subject: str | None = None
 
 
 class RecordError(Frozen):
