@@ -13,7 +13,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from nmt_assess.engine import Engine
+from nmt_assess.engine import SCHEMA_VERSION, Engine
 from nmt_assess.models import Action, Intake, Ruleset
 from nmt_assess.readers.records import RawRecord, validate_record
 from nmt_assess.writers.base import WrittenRecord
@@ -37,7 +37,7 @@ def score_record(engine: Engine, raw: RawRecord) -> Record:
         return document
     intake_id = raw.document.get("id") if isinstance(raw.document, dict) else None
     return {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "intake_id": None if intake_id is None else str(intake_id),
         "source": raw.origin.as_dict(),
         "errors": [

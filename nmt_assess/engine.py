@@ -16,7 +16,7 @@ the validated Assessment model.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from nmt_assess.models import (
@@ -37,6 +37,9 @@ from nmt_assess.models import (
 )
 from nmt_assess.predicates import Predicate, compile_condition
 
+#: The version of the assessment document (and of batch error records): 2 added `answers`,
+#: each raised flag's `restricts` and each cause's `withheld` suggestions.
+SCHEMA_VERSION = 2
 CHECK_NEXT_LIMIT = 3
 #: The smallest change in probability worth suggesting a question for.
 CHECK_NEXT_MIN_SHIFT = 0.01
@@ -53,11 +56,24 @@ def score(ruleset: Ruleset, intake: Intake) -> Assessment:
 
 
 def probability(log_odds: float) -> float:
-    return 1.0 / (1.0 + math.exp(-log_odds))
+    try:
+        return 1.0 / (1.0 + math.exp(-log_odds))
+    except OverflowError:  # odds below about e^-709: what numpy's 1 / (1 + inf) gives
+        return 0.0
 
 
 def log_odds(p: float) -> float:
     return math.log(p / (1.0 - p))
+
+
+#: Every finite positive double has |ln| below 745, so clamping here changes no finite factor;
+#: an infinite one (a hostile pack) becomes large but finite, and no sum of them is NaN.
+_LOG_LIMIT = 1000.0
+
+
+def log_factor(lr: float) -> float:
+    """ln of a likelihood ratio, kept finite."""
+    return max(-_LOG_LIMIT, min(_LOG_LIMIT, math.log(lr)))
 
 
 class _Unit:
@@ -74,8 +90,8 @@ class _Unit:
             (
                 compile_condition(rule.when),
                 None if rule.unless is None else compile_condition(rule.unless),
-                math.log(rule.lr.lr),
-                None if rule.lr_absent is None else math.log(rule.lr_absent.lr),
+                log_factor(rule.lr.lr),
+                None if rule.lr_absent is None else log_factor(rule.lr_absent.lr),
             )
             for rule in rules
         ]
@@ -186,6 +202,73 @@ class _CausePlan:
         return result
 
 
+def answers_entry(catalog: Iterable[str], findings: Findings) -> dict[str, Any]:
+    """The answered findings as the document shows them: in catalog order (so the document
+    does not depend on the order they were given in), a list of choices as a list."""
+    answers = {}
+    for finding in catalog:
+        value = findings.get(finding)
+        if value is not None:
+            answers[finding] = list(value) if isinstance(value, tuple) else value
+    return answers
+
+
+def restricts_entry(flag: RedFlag) -> str | dict[str, list[str]] | None:
+    """What a raised flag keeps hands off, as the document shows it: "body", the regions, or
+    None (its action still applies)."""
+    if flag.restricts_body:
+        return "body"
+    return {"regions": list(flag.restricted_regions)} if flag.restricted_regions else None
+
+
+class Restriction:
+    """What raised red flags keep hands off: the whole body (every emergency or urgent flag,
+    and any flag that `restricts: body`), or regions.
+
+    Withheld are the muscles to palpate in a restricted region, and, when the whole body is
+    restricted, every check-next item the therapist answers (the catalog's `asked_of`): those
+    are examinations with hands on the client. Questions for the client stay. The catalog does
+    not say where a test puts hands, so a region restriction withholds palpation only.
+    """
+
+    def __init__(self, body: RedFlag | None, regions: dict[str, RedFlag]) -> None:
+        self.body = body
+        self.regions = regions
+
+    def flag_for(self, region: str) -> RedFlag | None:
+        return self.body or self.regions.get(region)
+
+    def apply(
+        self, muscles: dict[str, list[str]], check_next: list[Any]
+    ) -> tuple[dict[str, list[str]], list[Any], list[Document]]:
+        """The muscles and check-next items still suggested, and what was withheld and why.
+        A check-next item is a document or a (finding id, asked_of, entry) triple."""
+        withheld: list[Document] = []
+        kept_muscles = {}
+        for region, names in muscles.items():
+            flag = self.flag_for(region)
+            if flag is None:
+                kept_muscles[region] = names
+            else:
+                withheld.append(_withheld("muscles_to_palpate", region, flag, region))
+        if self.body is None:
+            return kept_muscles, check_next, withheld
+        kept_checks = []
+        for item in check_next:
+            finding_id, asked_of = (
+                (item["finding"], item["asked_of"]) if isinstance(item, dict) else item[:2]
+            )
+            if asked_of == "client":
+                kept_checks.append(item)
+            else:
+                withheld.append(_withheld("check_next", finding_id, self.body, "body"))
+        return kept_muscles, kept_checks, withheld
+
+
+def _withheld(kind: str, item: str, flag: RedFlag, region: str) -> Document:
+    return {"kind": kind, "item": item, "flag": flag.id, "region": region}
+
+
 class Engine:
     """A ruleset prepared for scoring many intakes."""
 
@@ -194,6 +277,7 @@ class Engine:
         self.plans = [_CausePlan(cause, ruleset.findings) for cause in ruleset.causes]
         self.order = {plan.cause.id: index for index, plan in enumerate(self.plans)}
         self.flags = [(flag, compile_condition(flag.when)) for flag in ruleset.red_flags]
+        self._restrictions: dict[tuple[RedFlag, ...], Restriction] = {}
         self.info = {
             "name": ruleset.name,
             "version": ruleset.version,
@@ -229,15 +313,16 @@ class Engine:
         return [flag for flag, _ in self._screen(findings)[0]]
 
     def assess(self, intake: Intake) -> Document:
-        """The assessment as its JSON document (schema_version 1)."""
+        """The assessment as its JSON document (schema_version 2)."""
         findings = intake.findings
         raised, unscreened = self._screen(findings)
-        causes = [self._assess(plan, findings) for plan in self.plans]
+        restriction = self.restriction(tuple(flag for flag, _ in raised))
+        causes = [self._assess(plan, findings, restriction) for plan in self.plans]
         causes.sort(key=lambda c: (-c["probability"], self.order[c["id"]]))
         for rank, cause in enumerate(causes, 1):
             cause["rank"] = rank
         return {
-            "schema_version": 1,
+            "schema_version": SCHEMA_VERSION,
             "intake_id": intake.id,
             "intake_date": None if intake.date is None else intake.date.isoformat(),
             "ruleset": self.info,
@@ -250,13 +335,29 @@ class Engine:
                     "findings": list(_witnesses(flag.when, findings)),
                     "advice": flag.advice,
                     "source": list(flag.source),
+                    "restricts": restricts_entry(flag),
                 }
                 for flag, _ in raised
             ],
             "unscreened_red_flags": unscreened,
             "causes": causes,
+            "answers": answers_entry(self.ruleset.findings, findings),
             "disclaimer": self.ruleset.disclaimer,
         }
+
+    def restriction(self, raised: tuple[RedFlag, ...]) -> Restriction | None:
+        """What the raised flags (most severe first) keep hands off, or None for nothing."""
+        if not raised:
+            return None
+        found = self._restrictions.get(raised)
+        if found is None:
+            body = next((flag for flag in raised if flag.restricts_body), None)
+            regions: dict[str, RedFlag] = {}
+            for flag in raised:
+                for region in flag.restricted_regions:
+                    regions.setdefault(region, flag)
+            found = self._restrictions[raised] = Restriction(body, regions)
+        return found if found.body is not None or found.regions else None
 
     def _screen(self, findings: Findings) -> tuple[list[tuple[Any, bool]], list[Document]]:
         """Raised flags, most severe first, and flags that unanswered questions leave open."""
@@ -275,11 +376,18 @@ class Engine:
         raised.sort(key=lambda pair: pair[0].action.severity)
         return raised, unscreened
 
-    def _assess(self, plan: _CausePlan, findings: Findings) -> Document:
+    def _assess(
+        self, plan: _CausePlan, findings: Findings, restriction: Restriction | None
+    ) -> Document:
         cause = plan.cause
         values = [unit.values(findings) for unit in plan.units]
         total = plan.prior_log_odds + sum(_Unit.combine(v) for v in values)
         p = probability(total)
+        check_next = list(self._check_next(plan, values, findings, total))
+        muscles = self._muscles(cause, findings)
+        withheld: list[Document] = []
+        if restriction is not None:
+            muscles, check_next, withheld = restriction.apply(muscles, check_next)
         return {
             "id": cause.id,
             "title": cause.title,
@@ -288,8 +396,9 @@ class Engine:
             "band": self.ruleset.band(p),
             "prior": cause.prior,
             "contributions": _with_shares(list(_contributions(plan, values, findings))),
-            "check_next": list(self._check_next(plan, values, findings, total)),
-            "muscles_to_palpate": self._muscles(cause, findings),
+            "check_next": check_next,
+            "muscles_to_palpate": muscles,
+            "withheld": withheld,
         }
 
     def _check_next(
@@ -346,7 +455,7 @@ def _contributions(
                 continue
             rule = unit.rules[index]
             leader = leaders[0] if value > 0 else leaders[1]
-            weight = rule.lr if value == math.log(rule.lr.lr) else rule.lr_absent or rule.lr
+            weight = rule.lr if value == log_factor(rule.lr.lr) else rule.lr_absent or rule.lr
             yield {
                 "rule": rule.id,
                 "findings": list(_witnesses(rule.when, findings)),

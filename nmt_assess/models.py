@@ -348,15 +348,35 @@ class Action(str, Enum):
         return self in (Action.emergency, Action.urgent)
 
 
+class RegionRestriction(Frozen):
+    """Hands off these body regions (the catalog's body-region choices)."""
+
+    regions: tuple[str, ...] = Field(min_length=1)
+
+
 class RedFlag(Frozen):
     id: str
     title: str
     when: Condition
     action: Action
     advice: str
+    #: What the raised flag keeps hands off: the whole body, some regions, or nothing more than
+    #: its action says. An emergency or urgent flag restricts the whole body whatever this says.
+    restricts: Literal["body", "none"] | RegionRestriction = "none"
     source: tuple[str, ...] = ()
     #: Causes whose presentation this flag can hide behind (shown by `explain CAUSE`).
     related_causes: tuple[str, ...] = ()
+
+    @property
+    def restricts_body(self) -> bool:
+        return self.action.is_referral_first or self.restricts == "body"
+
+    @property
+    def restricted_regions(self) -> tuple[str, ...]:
+        """The regions it keeps hands off when it does not restrict the whole body."""
+        if self.restricts_body or not isinstance(self.restricts, RegionRestriction):
+            return ()
+        return self.restricts.regions
 
     @model_validator(mode="before")
     @classmethod
@@ -447,6 +467,8 @@ class RaisedFlag(Frozen):
     findings: tuple[str, ...]
     advice: str
     source: tuple[str, ...]
+    #: "body", the regions it keeps hands off, or None.
+    restricts: Literal["body"] | RegionRestriction | None = None
 
 
 class UnscreenedFlag(Frozen):
@@ -477,6 +499,17 @@ class CheckNext(Frozen):
     could_raise_to: float
 
 
+class Withheld(Frozen):
+    """A suggestion left out because a raised red flag keeps hands off its region."""
+
+    kind: Literal["muscles_to_palpate", "check_next"]
+    #: The body region (muscles to palpate) or the finding (check next).
+    item: str
+    flag: str
+    #: The restricted region, or "body".
+    region: str
+
+
 class CauseAssessment(Frozen):
     id: str
     title: str
@@ -487,10 +520,11 @@ class CauseAssessment(Frozen):
     contributions: tuple[Contribution, ...]
     check_next: tuple[CheckNext, ...]
     muscles_to_palpate: dict[str, tuple[str, ...]] = {}
+    withheld: tuple[Withheld, ...] = ()
 
 
 class Assessment(Frozen):
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     intake_id: str | None
     intake_date: dt.date | None
     ruleset: RulesetInfo
@@ -498,6 +532,8 @@ class Assessment(Frozen):
     red_flags: tuple[RaisedFlag, ...]
     unscreened_red_flags: tuple[UnscreenedFlag, ...]
     causes: tuple[CauseAssessment, ...]
+    #: The intake's answered findings, so that every format can say what was found.
+    answers: dict[str, Value] = {}
     disclaimer: str
 
 
@@ -508,6 +544,9 @@ class RecordSource(Frozen):
     file: str
     line: int | None
     record: int
+    #: A FHIR QuestionnaireResponse's reference, and its subject's reference.
+    resource: str | None = None
+    subject: str | None = None
 
 
 class RecordError(Frozen):
@@ -526,7 +565,7 @@ class SourcedAssessment(Assessment):
 class ErrorRecord(Frozen):
     """A batch output record for an input record that could not be scored."""
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     intake_id: str | None
     source: RecordSource
     errors: tuple[RecordError, ...] = Field(min_length=1)

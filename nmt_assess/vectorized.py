@@ -23,7 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from nmt_assess.engine import CHECK_NEXT_LIMIT, CHECK_NEXT_MIN_SHIFT, Document, Engine
+from nmt_assess.engine import (
+    CHECK_NEXT_LIMIT,
+    CHECK_NEXT_MIN_SHIFT,
+    SCHEMA_VERSION,
+    Document,
+    Engine,
+    Restriction,
+    answers_entry,
+    log_factor,
+    restricts_entry,
+)
 from nmt_assess.models import (
     AllOf,
     AnyOf,
@@ -375,8 +385,8 @@ class _RulePlan:
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
-        self.log_lr = math.log(rule.lr.lr)
-        self.log_absent = None if rule.lr_absent is None else math.log(rule.lr_absent.lr)
+        self.log_lr = log_factor(rule.lr.lr)
+        self.log_absent = None if rule.lr_absent is None else log_factor(rule.lr_absent.lr)
         absent_weight = rule.lr_absent or rule.lr
         # (direction, factor, basis) when the rule's lr applies, and when its lr_absent does
         self.present = ("for" if self.log_lr > 0 else "against", rule.lr.lr, rule.lr.basis)
@@ -460,7 +470,8 @@ def _round4_keys(values: Array) -> Array:
 
 
 def _probability(log_odds: Any) -> Any:
-    return 1.0 / (1.0 + np.exp(-log_odds))
+    with np.errstate(over="ignore"):  # odds below e^-709: 1 / (1 + inf) is 0, as the engine
+        return 1.0 / (1.0 + np.exp(-log_odds))
 
 
 class BatchEngine:
@@ -553,6 +564,7 @@ class BatchEngine:
                 "findings": self.flag_witnesses[key & 0xFF].of(code),
                 "advice": flag.advice,
                 "source": list(flag.source),
+                "restricts": restricts_entry(flag),
             }
             self._remember(key << 1, entry)
         return entry
@@ -675,22 +687,27 @@ class _Scored:
         causes = self.causes
         raised_keys, raised_at = self.raised
         open_keys, open_at = self.open
+        raised = raised_keys[raised_at[row] : raised_at[row + 1]]
+        restriction = (
+            engine.engine.restriction(tuple(engine.flags[key & 0xFF] for key in raised))
+            if raised
+            else None
+        )
         return {
-            "schema_version": 1,
+            "schema_version": SCHEMA_VERSION,
             "intake_id": None,
             "intake_date": None,
             "ruleset": engine.engine.info,
             "referral_first": self.referral_first[row],
-            "red_flags": [
-                engine.raised_entry(key) for key in raised_keys[raised_at[row] : raised_at[row + 1]]
-            ],
+            "red_flags": [engine.raised_entry(key) for key in raised],
             "unscreened_red_flags": [
                 engine.open_entry(key) for key in open_keys[open_at[row] : open_at[row + 1]]
             ],
             "causes": [
-                causes[cause].document(row, findings, rank)
+                causes[cause].document(row, findings, rank, restriction)
                 for rank, cause in enumerate(self.ranking[row], 1)
             ],
+            "answers": answers_entry(engine.catalog, findings),
             "disclaimer": engine.engine.ruleset.disclaimer,
         }
 
@@ -956,8 +973,20 @@ class _CauseColumns:
             highest = gain if highest is None else np.maximum(highest, gain)
         return lowest, highest
 
-    def document(self, row: int, findings: dict[str, Any], rank: int) -> Document:
+    def document(
+        self, row: int, findings: dict[str, Any], rank: int, restriction: Restriction | None
+    ) -> Document:
         cause = self.cause
+        check_keys = self.check_keys[self.check_offsets[row] : self.check_offsets[row + 1]]
+        muscles = self.engine.engine._muscles(cause, findings) if self.refers else {}
+        withheld: list[Document] = []
+        if restriction is not None:
+            items = []
+            for key in check_keys:
+                finding_id, _, asked_of = self.caches.questions[key >> 28]
+                items.append((finding_id, asked_of, key))
+            muscles, kept, withheld = restriction.apply(muscles, items)
+            check_keys = [item[2] for item in kept]
         return {
             "id": cause.id,
             "title": cause.title,
@@ -968,15 +997,9 @@ class _CauseColumns:
             "contributions": list(
                 map(self.contribution, self.keys[self.offsets[row] : self.offsets[row + 1]])
             ),
-            "check_next": list(
-                map(
-                    self.check,
-                    self.check_keys[self.check_offsets[row] : self.check_offsets[row + 1]],
-                )
-            ),
-            "muscles_to_palpate": self.engine.engine._muscles(cause, findings)
-            if self.refers
-            else {},
+            "check_next": list(map(self.check, check_keys)),
+            "muscles_to_palpate": muscles,
+            "withheld": withheld,
         }
 
 

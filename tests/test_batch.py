@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -254,10 +255,10 @@ def test_csv_output_has_each_cause_and_the_flags() -> None:
 
 def test_table_output_has_a_row_per_record() -> None:
     lines = run(str(BATCH / "intakes.jsonl"), "-f", "table").stdout.splitlines()
-    assert lines[0].split() == ["INTAKE", "TOP", "CAUSE", "P", "RED", "FLAG"]
+    assert lines[0].split() == ["INTAKE", "TOP", "CAUSE", "P", "RED", "FLAG", "NOTES"]
     assert len(lines) == 5
     assert "ERROR finding 'tinglng'" in lines[2]
-    assert lines[4].endswith("URGENT")
+    assert " URGENT " in lines[4] and "ranking secondary to the referral" in lines[4]
 
 
 def test_markdown_output() -> None:
@@ -278,7 +279,8 @@ def test_html_report_is_self_contained_with_a_chart_and_a_client_section() -> No
     assert out.count("<svg") == 3
     assert "soreness or discomfort after the first session is normal" in out
     assert "Red flags: refer before any treatment" in out
-    assert "<script" not in out and "src=" not in out and "href=" not in out
+    assert "<script" not in out and "src=" not in out
+    assert re.findall(r'href="(.)', out) == ["#"] * out.count("href=")  # links within the page
 
 
 # --- output file and exit codes --------------------------------------------------------------

@@ -210,7 +210,7 @@ def _what_if(
 ) -> None:
     import json
 
-    from nmt_assess.engine import Engine
+    from nmt_assess.engine import SCHEMA_VERSION, Engine
     from nmt_assess.models import Intake
     from nmt_assess.problems import ProblemsError
     from nmt_assess.readers.intake_file import read_intake_file
@@ -233,7 +233,7 @@ def _what_if(
     deltas = compare(original, variant)
     if output_format is OutputFormat.json:
         document = {
-            "schema_version": 1,
+            "schema_version": SCHEMA_VERSION,
             "changes": {f: v for f, v in changes.items()},
             "deltas": deltas,
             "original": original,

@@ -5,6 +5,7 @@ Resources are validated with the `fhir.resources` package (the optional `fhir` e
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -88,6 +89,11 @@ def _response_record(resource: Mapping[str, Any], origin: Origin) -> RawRecord:
     document: dict[str, Any] = {"id": response.id or identifier, "findings": findings}
     if response.authored is not None:
         document["date"] = str(response.authored)[:10]
+    origin = dataclasses.replace(
+        origin,
+        resource=f"QuestionnaireResponse/{response.id}" if response.id else None,
+        subject=response.subject.reference if response.subject is not None else None,
+    )
     return RawRecord(origin, document, field_names={k: f"linkId {k}" for k in findings})
 
 

@@ -22,9 +22,17 @@ class Origin:
     file: str
     line: int | None
     record: int
+    #: For a FHIR QuestionnaireResponse: its reference and its subject's, for the output.
+    resource: str | None = None
+    subject: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "record": self.record}
+        where: dict[str, Any] = {"file": self.file, "line": self.line, "record": self.record}
+        if self.resource is not None:
+            where["resource"] = self.resource
+        if self.subject is not None:
+            where["subject"] = self.subject
+        return where
 
 
 @dataclass(frozen=True)

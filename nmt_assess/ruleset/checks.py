@@ -19,6 +19,8 @@ from nmt_assess.models import (
     FindingTest,
     FindingType,
     Not,
+    RedFlag,
+    RegionRestriction,
     Rule,
     Ruleset,
 )
@@ -98,6 +100,7 @@ def check_ruleset(ruleset: Ruleset, where: Where) -> list[Problem]:
                     hint=did_you_mean(cause_id, cause_ids),
                 )
         _check_condition(report, ruleset.findings, flag.when, "flag", flag.id, ("when",))
+        _check_restricts(report, ruleset, flag)
     _check_referral(report, ruleset, cause_ids)
     _check_bands(report, ruleset)
     return report.problems
@@ -343,6 +346,25 @@ def _check_referral(report: _Reporter, ruleset: Ruleset, cause_ids: set[str]) ->
                 hint=did_you_mean(region, choices),
             )
         _check_sources(report, ruleset, "region", region, referral.source)
+
+
+def _check_restricts(report: _Reporter, ruleset: Ruleset, flag: RedFlag) -> None:
+    """A red flag's restricted regions must be body regions of the catalog."""
+    if not isinstance(flag.restricts, RegionRestriction):
+        return
+    regions = ruleset.findings.get(ruleset.referral_finding or "")
+    choices = (regions.choices or ()) if regions else ()
+    for index, region in enumerate(flag.restricts.regions):
+        if region not in choices:
+            report.add(
+                "flag",
+                flag.id,
+                ("restricts", "regions", index),
+                "restricts.regions",
+                f"'{region}' is not a body region of the catalog",
+                check="unknown-region",
+                hint=did_you_mean(region, choices) or "one of: " + ", ".join(choices),
+            )
 
 
 def _check_bands(report: _Reporter, ruleset: Ruleset) -> None:

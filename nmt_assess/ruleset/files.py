@@ -100,11 +100,22 @@ class FindingsFile(_File):
     findings: list[FindingFile]
 
 
+class RegionsFile(_File):
+    regions: list[str] = Field(
+        min_length=1, description="Body regions of the catalog (the referral finding's choices)."
+    )
+
+
 class RedFlagFile(_File):
     id: str
     title: str
     when: When
     action: Literal["emergency", "urgent", "refer", "caution", "local"]
+    restricts: Literal["body", "none"] | RegionsFile = Field(
+        default="none",
+        description="What the raised flag keeps hands off: the whole body, some regions, or "
+        "nothing beyond its advice. Emergency and urgent flags restrict the whole body.",
+    )
     advice: str
     source: list[str] = Field(default_factory=list)
     related_causes: list[str] = Field(default_factory=list)

@@ -529,7 +529,11 @@ class _PackReader:
                 continue
             base = self.merge.red_flags.get(flag.id)
             if base is not None and flag.id in self.merge.protected:
-                weaker = flag.when != base.when or flag.action.severity > base.action.severity
+                weaker = (
+                    flag.when != base.when
+                    or flag.action.severity > base.action.severity
+                    or not _restricts_as_much(flag, base)
+                )
                 if weaker:
                     self._at(
                         place,
@@ -623,6 +627,13 @@ class _PackReader:
                 continue
             del owner.rules[item_id]
             self.merge.rule_pack.pop(item_id, None)
+
+
+def _restricts_as_much(flag: RedFlag, base: RedFlag) -> bool:
+    """Whether a flag keeps hands off at least what the base pack's flag of that id does."""
+    if flag.restricts_body or (not base.restricts_body and not base.restricted_regions):
+        return True
+    return not base.restricts_body and set(base.restricted_regions) <= set(flag.restricted_regions)
 
 
 def _validate(model: type[BaseModel], data: Any, place: Place, problems: list[Problem]) -> Any:

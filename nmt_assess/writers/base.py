@@ -62,3 +62,89 @@ def most_severe_action(record: Record) -> str:
 def error_text(error: dict[str, Any]) -> str:
     hint = f" ({error['hint']})" if error.get("hint") else ""
     return f"{error['field']}: {error['message']}{hint}"
+
+
+#: How every format marks the ranking when an emergency or urgent flag was raised.
+SECONDARY = "secondary to the referral"
+
+
+def unanswered_questions(record: Record) -> list[str]:
+    """Every finding the unscreened red flags wait for, without repeats, in flag order."""
+    flags = record.get("unscreened_red_flags") or ()
+    return list(dict.fromkeys(f for flag in flags for f in flag["unanswered"]))
+
+
+def finding_label(ruleset: Ruleset, finding_id: str) -> str:
+    finding = ruleset.findings.get(finding_id)
+    return finding.label if finding is not None else finding_id
+
+
+def not_screened_line(record: Record, ruleset: Ruleset) -> str | None:
+    """The line naming the red flags left open and every question they wait for."""
+    flags = record.get("unscreened_red_flags") or ()
+    if not flags:
+        return None
+    ids = ", ".join(flag["id"] for flag in flags)
+    questions = ", ".join(
+        f"{finding_label(ruleset, f)} ({f})" for f in unanswered_questions(record)
+    )
+    return (
+        f"Not screened: {len(flags)} red flag(s) depend on unanswered questions ({ids}); "
+        f"ask before treating: {questions}"
+    )
+
+
+def withheld_lines(record: Record, ruleset: Ruleset) -> list[str]:
+    """One line per raised flag that kept suggestions back: what, and why."""
+    by_flag: dict[str, tuple[list[str], list[str]]] = {}
+    for cause in record.get("causes") or ():
+        for entry in cause.get("withheld") or ():
+            regions, tests = by_flag.setdefault(entry["flag"], ([], []))
+            target = regions if entry["kind"] == "muscles_to_palpate" else tests
+            if entry["item"] not in target:
+                target.append(entry["item"])
+    flags = {flag["id"]: flag for flag in record.get("red_flags") or ()}
+    lines = []
+    for flag_id, (regions, tests) in by_flag.items():
+        flag = flags.get(flag_id, {})
+        restricts = flag.get("restricts")
+        where = (
+            "the whole body"
+            if restricts == "body"
+            else ", ".join(r.replace("_", " ") for r in (restricts or {}).get("regions", ()))
+        )
+        parts = []
+        if regions:
+            parts.append("muscles to palpate in " + ", ".join(r.replace("_", " ") for r in regions))
+        if tests:
+            parts.append("hands-on tests: " + ", ".join(finding_label(ruleset, t) for t in tests))
+        lines.append(
+            f"Withheld: {'; '.join(parts)}. Because of {flag.get('title', flag_id)} "
+            f"({flag_id}): hands off {where or 'the restricted area'}."
+        )
+    return lines
+
+
+def found_words(ruleset: Ruleset, finding_id: str, value: Any) -> str:
+    """What was found, in words: "Slump test: negative", "Tingling: no", "Age: 71 years"."""
+    from nmt_assess.describe import value_words
+
+    finding = ruleset.findings.get(finding_id)
+    label = finding.label if finding is not None else finding_id
+    if value is None:
+        return f"{label}: unknown"
+    if isinstance(value, bool):
+        stem, test = (
+            (label[: -len(" positive")], True) if label.endswith(" positive") else (label, False)
+        )
+        if test:
+            return f"{stem}: {'positive' if value else 'negative'}"
+        return f"{label}: {'yes' if value else 'no'}"
+    unit = f" {finding.unit}" if finding is not None and finding.unit else ""
+    return f"{label}: {value_words(value)}{unit}"
+
+
+def findings_found(ruleset: Ruleset, finding_ids: Any, answers: Any) -> str:
+    """The witnesses of a reason or a flag as what was found, comma-separated."""
+    answers = answers or {}
+    return ", ".join(found_words(ruleset, f, answers.get(f)) for f in finding_ids)

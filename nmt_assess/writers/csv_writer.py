@@ -1,10 +1,24 @@
-"""CSV: one row per record with each cause's probability and rank, and the red flags."""
+"""CSV: one row per record with each cause's probability and rank, the red flags, whether the
+ranking is secondary to a referral, the red flags not screened and the questions they wait
+for, and what a red flag withheld.
+
+Every text cell goes through `csv_cell`, so a spreadsheet never runs one as a formula."""
 
 from __future__ import annotations
 
 import csv
+from typing import Any
 
-from nmt_assess.writers.base import BatchWriter, Record, error_text, is_error, most_severe_action
+from nmt_assess.writers.base import (
+    SECONDARY,
+    BatchWriter,
+    Record,
+    error_text,
+    is_error,
+    most_severe_action,
+    unanswered_questions,
+)
+from nmt_assess.writers.sanitize import csv_cell
 
 
 class CsvWriter(BatchWriter):
@@ -12,7 +26,7 @@ class CsvWriter(BatchWriter):
         self.rows = csv.writer(self.out, lineterminator="\n")
         self.cause_ids = [cause.id for cause in self.ruleset.causes]
         per_cause = [f"{c}_{what}" for c in self.cause_ids for what in ("probability", "rank")]
-        self.rows.writerow(
+        self._row(
             [
                 "source",
                 "line",
@@ -25,8 +39,15 @@ class CsvWriter(BatchWriter):
                 "red_flags",
                 *per_cause,
                 "errors",
+                "ranking",
+                "unscreened_red_flags",
+                "unanswered_questions",
+                "withheld",
             ]
         )
+
+    def _row(self, cells: list[Any]) -> None:
+        self.rows.writerow([csv_cell(cell) if isinstance(cell, str) else cell for cell in cells])
 
     def write(self, record: Record) -> None:
         source = record.get("source") or {}
@@ -34,13 +55,20 @@ class CsvWriter(BatchWriter):
         if is_error(record):
             errors = "; ".join(error_text(e) for e in record["errors"])
             blanks = [""] * (4 + 2 * len(self.cause_ids))
-            self.rows.writerow([*where, record.get("intake_id") or "", "error", *blanks, errors])
+            self._row(
+                [*where, record.get("intake_id") or "", "error", *blanks, errors, "", "", "", ""]
+            )
             return
         by_id = {cause["id"]: cause for cause in record["causes"]}
         per_cause = [v for c in self.cause_ids for v in (by_id[c]["probability"], by_id[c]["rank"])]
         top = record["causes"][0]
         flags = ";".join(flag["id"] for flag in record["red_flags"])
-        self.rows.writerow(
+        withheld = dict.fromkeys(
+            f"{entry['kind']}:{entry['item']} ({entry['flag']})"
+            for cause in record["causes"]
+            for entry in cause.get("withheld") or ()
+        )
+        self._row(
             [
                 *where,
                 record.get("intake_id") or "",
@@ -51,5 +79,9 @@ class CsvWriter(BatchWriter):
                 flags,
                 *per_cause,
                 "",
+                SECONDARY if record["referral_first"] else "",
+                ";".join(flag["id"] for flag in record.get("unscreened_red_flags") or ()),
+                ";".join(unanswered_questions(record)),
+                ";".join(withheld),
             ]
         )

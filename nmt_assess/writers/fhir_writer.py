@@ -4,9 +4,21 @@ not be scored become OperationOutcome resources."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nmt_assess.writers.base import BatchWriter, Record, error_text, is_error, record_label
+from nmt_assess.writers.base import (
+    SECONDARY,
+    BatchWriter,
+    Record,
+    error_text,
+    is_error,
+    not_screened_line,
+    record_label,
+    withheld_lines,
+)
+
+if TYPE_CHECKING:
+    from nmt_assess.models import Ruleset
 
 CAUSE_SYSTEM = "urn:nmt-assess:cause"
 
@@ -28,7 +40,7 @@ class FhirBundleWriter(BatchWriter):
             resource = operation_outcome(record)
             self.outcome_model.model_validate(resource)
         else:
-            resource = risk_assessment(record)
+            resource = risk_assessment(record, self.ruleset)
             self.risk_model.model_validate(resource)
         separator = "\n" if self._first else ",\n"
         self._first = False
@@ -38,20 +50,23 @@ class FhirBundleWriter(BatchWriter):
         self.out.write("\n]}\n")
 
 
-def risk_assessment(record: Record) -> dict[str, Any]:
+def risk_assessment(record: Record, ruleset: Ruleset) -> dict[str, Any]:
+    """The record as a RiskAssessment: the subject and `basis` are the QuestionnaireResponse's
+    when the intake was one (`basis` only then: there is nothing else to point at). Red flags
+    not screened, suggestions withheld and a ranking secondary to a referral are notes."""
     label = record_label(record)
     rules = record["ruleset"]
+    source = record.get("source") or {}
+    subject = source.get("subject")
     resource: dict[str, Any] = {
         "resourceType": "RiskAssessment",
         "status": "final",
-        "subject": {"display": f"client {label}"},
+        "subject": {"reference": subject} if subject else {"display": f"client {label}"},
         "method": {"text": f"nmt-assess rule pack {rules['name']} {rules['version']}"},
-        "basis": [{"reference": f"QuestionnaireResponse/{record['intake_id']}"}]
-        if record.get("intake_id")
-        else [{"display": label}],
         "prediction": [_prediction(cause) for cause in record["causes"]],
-        "note": [{"text": record["disclaimer"]}],
     }
+    if source.get("resource"):
+        resource["basis"] = [{"reference": source["resource"]}]
     if record.get("intake_id"):
         resource["id"] = _fhir_id(record["intake_id"])
     if record.get("intake_date"):
@@ -61,6 +76,15 @@ def risk_assessment(record: Record) -> dict[str, Any]:
             f"{flag['action'].upper()}: {flag['title']}. {flag['advice']}"
             for flag in record["red_flags"]
         )
+    notes = []
+    if record["referral_first"]:
+        notes.append(f"The ranking is {SECONDARY}.")
+    notes.extend(withheld_lines(record, ruleset))
+    unscreened = not_screened_line(record, ruleset)
+    if unscreened:
+        notes.append(unscreened)
+    notes.append(record["disclaimer"])
+    resource["note"] = [{"text": text} for text in notes]
     return resource
 
 

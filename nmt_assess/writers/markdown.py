@@ -1,20 +1,49 @@
-"""Markdown: per intake the red flags, the ranking and the reasons, for notes and reports."""
+"""Markdown: per intake the red flags, the ranking and the reasons, for notes and reports.
+
+Text from files goes through `_md`: on one line, with HTML and Markdown syntax escaped, so an
+id or a label can neither forge a line of the report nor add markup.
+"""
 
 from __future__ import annotations
 
-from nmt_assess.writers.base import BatchWriter, Record, error_text, is_error, record_label
+import html
+import re
+
+from nmt_assess.writers.base import (
+    SECONDARY,
+    BatchWriter,
+    Record,
+    error_text,
+    findings_found,
+    is_error,
+    not_screened_line,
+    record_label,
+    withheld_lines,
+)
+from nmt_assess.writers.sanitize import printable
+
+# Markdown syntax that can act inside a line (& < > become HTML entities first). Text from a
+# file never starts a line here, so the line-start markers (- + 1. >) cannot act.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]#|~])")
+
+
+def _md(text: str) -> str:
+    """Text from a file as literal Markdown on one line."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(printable(text), quote=False))
 
 
 class MarkdownWriter(BatchWriter):
     def begin(self) -> None:
-        self.out.write(f"# nmt-assess report ({self.ruleset.name} {self.ruleset.version})\n")
+        self.out.write(
+            f"# nmt-assess report ({_md(self.ruleset.name)} {_md(self.ruleset.version)})\n"
+        )
 
     def write(self, record: Record) -> None:
         out = self.out
-        out.write(f"\n## {record_label(record)}\n\n")
+        out.write(f"\n## {_md(record_label(record))}\n\n")
         if is_error(record):
             out.write("Not scored:\n\n")
-            out.writelines(f"- {error_text(e)}\n" for e in record["errors"])
+            out.writelines(f"- {_md(error_text(e))}\n" for e in record["errors"])
             return
         if record["red_flags"]:
             out.write(
@@ -23,21 +52,34 @@ class MarkdownWriter(BatchWriter):
                 + ":\n\n"
             )
             out.writelines(
-                f"- **{flag['action'].upper()}** {flag['title']}: {flag['advice']}\n"
+                f"- **{_md(flag['action'].upper())}** {_md(flag['title'])}: {_md(flag['advice'])}\n"
                 for flag in record["red_flags"]
             )
             out.write("\n")
+        else:
+            out.write("**Red flags**: none raised.\n\n")
+        unscreened = not_screened_line(record, self.ruleset)
+        if unscreened:
+            out.write(f"**{_md(unscreened)}**\n\n")
+        for line in withheld_lines(record, self.ruleset):
+            out.write(f"**{_md(line)}**\n\n")
+        if record["referral_first"]:
+            out.write(f"_Ranking {SECONDARY}:_\n\n")
         out.write("| Rank | Cause | Probability | Band |\n|---:|---|---:|---|\n")
         out.writelines(
-            f"| {c['rank']} | {c['title']} | {c['probability']:.2f} | {c['band']} |\n"
+            f"| {c['rank']} | {_md(c['title'])} | {c['probability']:.2f} | {_md(c['band'])} |\n"
             for c in record["causes"]
         )
+        answers = record.get("answers")
         for cause in record["causes"]:
             counted = [c for c in cause["contributions"] if c["counted"]]
             if not counted:
                 continue
-            out.write(f"\n**{cause['title']}** ({cause['probability']:.2f}):\n\n")
+            out.write(f"\n**{_md(cause['title'])}** ({cause['probability']:.2f}):\n\n")
             out.writelines(
-                f"- x{c['factor']:g} {c['direction']}: {c['because']}\n" for c in counted
+                f"- x{c['factor']:g} {c['direction']}: "
+                f"{_md(findings_found(self.ruleset, c['findings'], answers))}: "
+                f"{_md(c['because'])}\n"
+                for c in counted
             )
-        out.write(f"\n_{record['disclaimer']}_\n")
+        out.write(f"\n_{_md(record['disclaimer'])}_\n")

@@ -1,4 +1,10 @@
-"""The rich terminal view of one assessment: red flags first, then the explained ranking."""
+"""The rich terminal view of one assessment: red flags first, then the explained ranking.
+
+Everything that came from a file (ids, titles, labels, advice, reasons: a user pack or an intake
+may hold anything) reaches rich only through `_text`: as a Text, which rich never reads as
+markup, with every control character shown as its escape (`printable`). No str from a file is
+handed to rich, so `[bold]` stays literal and an ESC cannot move the cursor.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +21,14 @@ from nmt_assess.models import (
     CauseAssessment,
     Contribution,
     Ruleset,
-    UnscreenedFlag,
 )
+from nmt_assess.writers.base import (
+    SECONDARY,
+    findings_found,
+    not_screened_line,
+    withheld_lines,
+)
+from nmt_assess.writers.sanitize import printable
 
 _ACTION_STYLE = {
     Action.emergency: "bold white on red",
@@ -37,17 +49,25 @@ _BAR_WIDTH = 20
 def render_assessment(
     assessment: Assessment, ruleset: Ruleset, top: int | None = None
 ) -> RenderableType:
+    record = assessment.model_dump(mode="json")
     parts: list[RenderableType] = [_header(assessment)]
     if assessment.red_flags:
         parts.append(_red_flags_panel(assessment, ruleset))
-    if assessment.unscreened_red_flags:
-        parts.append(_unscreened(assessment.unscreened_red_flags, ruleset))
+    unscreened = not_screened_line(record, ruleset)
+    if unscreened:
+        parts.append(_text(unscreened, "yellow"))
+    parts.extend(_text(line, "bold yellow") for line in withheld_lines(record, ruleset))
     parts.append(Text())
     parts.append(_ranking(assessment))
     for cause in assessment.causes[:top]:
-        parts.append(_explanation(cause, ruleset))
-    parts.append(Text(assessment.disclaimer, style="italic dim"))
+        parts.append(_explanation(cause, assessment, ruleset))
+    parts.append(_text(assessment.disclaimer, "italic dim"))
     return Group(*parts)
+
+
+def _text(text: str, style: str = "") -> Text:
+    """Text from a file, safe to show: literal (never markup) and free of control characters."""
+    return Text(printable(text), style=style)
 
 
 def _header(assessment: Assessment) -> Text:
@@ -57,8 +77,10 @@ def _header(assessment: Assessment) -> Text:
     rules = assessment.ruleset
     return Text.assemble(
         ("nmt-assess", "bold"),
-        f"  intake {intake}  ",
-        (f"rules {rules.name} {rules.version}", "dim"),
+        "  intake ",
+        _text(intake),
+        "  ",
+        _text(f"rules {rules.name} {rules.version}", "dim"),
     )
 
 
@@ -68,12 +90,13 @@ def _red_flags_panel(assessment: Assessment, ruleset: Ruleset) -> Panel:
     table.add_column()
     for flag in assessment.red_flags:
         label = Text(f" {flag.action.value.upper()} ", style=_ACTION_STYLE[flag.action])
+        found = findings_found(ruleset, flag.findings, assessment.answers)
         body = Text.assemble(
-            (flag.title, "bold"),
+            _text(flag.title, "bold"),
             "\n",
-            flag.advice,
+            _text(flag.advice),
             "\n",
-            (f"because: {_labels(flag.findings, ruleset)}", "dim"),
+            _text(f"because: {found}", "dim"),
         )
         table.add_row(label, body)
     title = (
@@ -85,22 +108,10 @@ def _red_flags_panel(assessment: Assessment, ruleset: Ruleset) -> Panel:
     return Panel(table, title=title, title_align="left", border_style=style)
 
 
-def _unscreened(flags: tuple[UnscreenedFlag, ...], ruleset: Ruleset) -> Text:
-    serious = [flag for flag in flags if flag.action.is_referral_first]
-    questions = dict.fromkeys(f for flag in serious for f in flag.unanswered)
-    text = Text(
-        f"Not screened: {len(flags)} red flag(s) depend on unanswered questions", style="yellow"
-    )
-    if questions:
-        labels = ", ".join(ruleset.findings[f].label for f in questions)
-        text.append(f"; ask before treating: {labels}", style="yellow")
-    return text
-
-
 def _ranking(assessment: Assessment) -> Table:
     title = "Causes, ranked"
     if assessment.referral_first:
-        title += " (secondary to the referral above)"
+        title += f" ({SECONDARY} above)"
     table = Table(title=title, title_justify="left", box=None, pad_edge=False)
     table.add_column("#", justify="right")
     table.add_column("Cause")
@@ -109,44 +120,55 @@ def _ranking(assessment: Assessment) -> Table:
     for cause in assessment.causes:
         filled = round(cause.probability * _BAR_WIDTH)
         bar = Text("█" * filled, style="green") + Text("░" * (_BAR_WIDTH - filled), style="dim")
+        style = "dim" if assessment.referral_first else ""
         table.add_row(
-            str(cause.rank),
-            cause.title,
+            Text(str(cause.rank), style=style),
+            _text(cause.title, style),
             bar + Text(f" {cause.probability:.2f}"),
-            Text(cause.band, style=_BAND_STYLE.get(cause.band, "")),
+            _text(cause.band, _BAND_STYLE.get(cause.band, "")),
         )
     return table
 
 
-def _explanation(cause: CauseAssessment, ruleset: Ruleset) -> Group:
+def _explanation(cause: CauseAssessment, assessment: Assessment, ruleset: Ruleset) -> Group:
     head = Text.assemble(
-        (f"\n{cause.rank}. {cause.title}", "bold"),
-        f"  {cause.probability:.2f} {cause.band}  ",
+        "\n",
+        _text(f"{cause.rank}. {cause.title}", "bold"),
+        "  ",
+        _text(f"{cause.probability:.2f} {cause.band}"),
+        "  ",
         (f"(prior {cause.prior:.2f})", "dim"),
     )
+    if assessment.referral_first:
+        head.append(f"  ({SECONDARY})", style="dim")
     lines: list[RenderableType] = [head]
     counted = [c for c in cause.contributions if c.counted]
     for direction, label in (("for", "For"), ("against", "Against")):
         shown = [c for c in counted if c.direction == direction]
         if shown:
             lines.append(Text(f"  {label}", style="bold"))
-            lines.append(_contributions(shown, ruleset))
+            lines.append(_contributions(shown, assessment, ruleset))
     if not counted:
         lines.append(Text("  No answered finding bears on this cause yet.", style="dim"))
     outweighed = [c for c in cause.contributions if not c.counted]
     if outweighed:
         names = ", ".join(c.rule.split(".")[-1] for c in outweighed)
-        lines.append(
-            Text(f"  Not counted (a stronger rule of its group counts): {names}", style="dim")
-        )
+        lines.append(_text(f"  Not counted (a stronger rule of its group counts): {names}", "dim"))
     if cause.muscles_to_palpate:
         lines.append(Text("  Muscles to palpate (trigger-point referral)", style="bold"))
         lines.append(
             _indented_rows(
-                (Text(_words(region)), Text(", ".join(muscles)))
+                (_text(_words(region)), _text(", ".join(muscles)))
                 for region, muscles in cause.muscles_to_palpate.items()
             )
         )
+    if cause.withheld:
+        items = ", ".join(
+            f"{_words(w.item) if w.kind == 'muscles_to_palpate' else _label(w.item, ruleset)}"
+            f" ({w.flag})"
+            for w in cause.withheld
+        )
+        lines.append(_text(f"  Withheld (a red flag keeps hands off): {items}", "yellow"))
     if cause.check_next:
         lines.append(Text("  Check next", style="bold"))
         lines.append(
@@ -154,7 +176,7 @@ def _explanation(cause: CauseAssessment, ruleset: Ruleset) -> Group:
                 (
                     Text("ask" if item.asked_of == "client" else "test"),
                     Text.assemble(
-                        item.question,
+                        _text(item.question),
                         (
                             f"  could move it to {item.could_lower_to:.2f}"
                             f"-{item.could_raise_to:.2f}",
@@ -168,20 +190,22 @@ def _explanation(cause: CauseAssessment, ruleset: Ruleset) -> Group:
     return Group(*lines)
 
 
-def _contributions(contributions: list[Contribution], ruleset: Ruleset) -> Table:
+def _contributions(
+    contributions: list[Contribution], assessment: Assessment, ruleset: Ruleset
+) -> Table:
     rows = []
     for contribution in contributions:
-        labels = _labels(contribution.findings, ruleset)
+        found = findings_found(ruleset, contribution.findings, assessment.answers)
         style = "green" if contribution.direction == "for" else "red"
         source = f" [{', '.join(contribution.source)}]" if contribution.source else ""
         rows.append(
             (
                 Text(f"x{contribution.factor:.3g}", style=style),
                 Text.assemble(
-                    (labels, "bold"),
+                    _text(found, "bold"),
                     ": ",
-                    contribution.because,
-                    (f" ({contribution.basis}){source}", "dim"),
+                    _text(contribution.because),
+                    _text(f" ({contribution.basis}){source}", "dim"),
                 ),
             )
         )
@@ -198,8 +222,9 @@ def _indented_rows(rows: Iterable[tuple[Text, Text]]) -> Table:
     return table
 
 
-def _labels(finding_ids: Iterable[str], ruleset: Ruleset) -> str:
-    return ", ".join(ruleset.findings[f].label if f in ruleset.findings else f for f in finding_ids)
+def _label(finding_id: str, ruleset: Ruleset) -> str:
+    finding = ruleset.findings.get(finding_id)
+    return finding.label if finding is not None else finding_id
 
 
 def _words(identifier: str) -> str:
