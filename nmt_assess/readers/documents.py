@@ -8,11 +8,19 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from nmt_assess.marked_yaml import MarkedDict, YamlSyntaxError, load_marked
+from nmt_assess.models import Finding
+from nmt_assess.problems import shown
 from nmt_assess.readers.records import Origin, RawRecord, unparsable
+
+#: The envelope values a YAML intake keeps as written when they are plain scalars.
+_AS_WRITTEN = ("id", "date")
+#: Lines are looked up for this many keys at most (each lookup searches the text).
+_LINED_KEYS = 500
 
 
 def yaml_records(text: str, label: str) -> Iterator[RawRecord]:
     origin = Origin(label, 1, 1)
+    text = text.removeprefix("\ufeff")
     if not text.strip():
         yield unparsable(Origin(label, None, 1), "file", "empty", "an intake needs 'findings'")
         return
@@ -21,33 +29,77 @@ def yaml_records(text: str, label: str) -> Iterator[RawRecord]:
     except YamlSyntaxError as error:
         yield unparsable(Origin(label, error.line, 1), "yaml", error.message)
         return
-    yield RawRecord(origin, document, key_lines=_yaml_lines(document))
+    yield RawRecord(origin, _as_written(document), key_lines=_yaml_lines(document))
 
 
-def json_records(text: str, label: str, notices: list[str] | None = None) -> Iterator[RawRecord]:
+def _as_written(document: Any) -> Any:
+    """The intake with its id and date as the user wrote them: YAML 1.1 would read an id
+    `0123` as 83, `12:30` as 750 and `yes` as true. A quoted or null value is left alone."""
+    if not isinstance(document, MarkedDict):
+        return document
+    written = {
+        key: document.plain_texts[key]
+        for key in _AS_WRITTEN
+        if document.get(key) is not None and key in document.plain_texts
+    }
+    if not written:
+        return document
+    copy = MarkedDict({**document, **written})
+    copy.line, copy.col = document.line, document.col
+    copy.key_lines, copy.key_cols = document.key_lines, document.key_cols
+    copy.key_texts, copy.plain_texts = document.key_texts, document.plain_texts
+    return copy
+
+
+def json_records(
+    text: str,
+    label: str,
+    notices: list[str] | None = None,
+    catalog: Mapping[str, Finding] | None = None,
+) -> Iterator[RawRecord]:
     """One intake, a list of intakes, or a FHIR resource (QuestionnaireResponse or Bundle)."""
+    text = text.removeprefix("\ufeff")
     if not text.strip():
         yield unparsable(Origin(label, None, 1), "file", "empty", "an intake needs 'findings'")
         return
-    try:
-        document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
-    except json.JSONDecodeError as error:
-        yield unparsable(Origin(label, error.lineno, 1), "json", error.msg)
-        return
-    except DuplicateKeyError as error:
-        line = json_key_line(text, error.key)
-        yield unparsable(Origin(label, line, 1), "json", f"duplicate key '{error.key}'")
+    document = _parse_json(text)
+    if isinstance(document, _JsonProblem):
+        yield unparsable(Origin(label, document.line, 1), "json", document.message, document.hint)
         return
     if isinstance(document, Mapping) and "resourceType" in document:
         from nmt_assess.readers.fhir import fhir_records
 
-        yield from fhir_records(document, label, notices if notices is not None else [])
+        notices = notices if notices is not None else []
+        yield from fhir_records(document, label, notices, catalog)
     elif isinstance(document, list):
         for index, item in enumerate(document, 1):
             yield RawRecord(Origin(label, None, index), item)
     else:
-        lines = {key: line for key in _finding_keys(document) if (line := json_key_line(text, key))}
+        keys = _finding_keys(document)[:_LINED_KEYS]
+        lines = {key: line for key in keys if (line := json_key_line(text, key))}
         yield RawRecord(Origin(label, 1, 1), document, key_lines=lines)
+
+
+class _JsonProblem:
+    def __init__(self, message: str, line: int | None = None, hint: str | None = None) -> None:
+        self.message, self.line, self.hint = message, line, hint
+
+
+def _parse_json(text: str) -> Any:
+    """The parsed document, or a _JsonProblem: never an exception, whatever the text holds."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as error:
+        return _JsonProblem(f"{error.msg} (column {error.colno})", error.lineno)
+    except DuplicateKeyError as error:
+        line = json_key_line(text, error.key)
+        return _JsonProblem(f"duplicate key {shown(error.key)}", line)
+    except RecursionError:
+        return _JsonProblem("nested too deep", None, "an intake nests a few levels at most")
+    except ValueError as error:  # Python refuses integers of more than 4,300 digits
+        if "integer string conversion" in str(error):
+            return _JsonProblem("a number with too many digits", None, "an answer is a few digits")
+        return _JsonProblem(f"cannot be read ({type(error).__name__})")
 
 
 def fast_jsonl_record(line_bytes: bytes, label: str, line: int, record: int) -> RawRecord:
@@ -87,17 +139,10 @@ def reference_jsonl_record(line_bytes: bytes, label: str, line: int, record: int
 
 def jsonl_record(line_text: str, label: str, line: int, record: int) -> RawRecord:
     origin = Origin(label, line, record)
-    try:
-        document = json.loads(line_text, object_pairs_hook=_no_duplicate_keys)
-    except json.JSONDecodeError as error:
-        return unparsable(
-            origin,
-            "json",
-            f"{error.msg} (column {error.colno})",
-            "each line must be one complete JSON object",
-        )
-    except DuplicateKeyError as error:
-        return unparsable(origin, "json", f"duplicate key '{error.key}'")
+    document = _parse_json(line_text)
+    if isinstance(document, _JsonProblem):
+        hint = document.hint or "each line must be one complete JSON object"
+        return unparsable(origin, "json", document.message, hint)
     return RawRecord(origin, document)
 
 
