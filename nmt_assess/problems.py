@@ -73,7 +73,12 @@ def shown(value: Any, as_text: bool = False) -> str:
     """The value as a message echoes it: repr() (or the text itself with `as_text`), cut to
     ECHO_LIMIT characters with an ellipsis. Every message that quotes a user's value uses this."""
     try:
-        text = value if as_text and isinstance(value, str) else _ShortRepr().repr(value)
+        if as_text and isinstance(value, str):
+            text = value
+        elif value is None or isinstance(value, bool):  # as YAML and JSON spell them
+            text = {None: "null", True: "true", False: "false"}[value]
+        else:
+            text = _ShortRepr().repr(value)
     except Exception:  # a value whose repr fails is still named by its type
         text = f"<{type(value).__name__}>"
     return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"

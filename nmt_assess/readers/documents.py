@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from nmt_assess.marked_yaml import MarkedDict, YamlSyntaxError, load_marked
+from nmt_assess.marked_yaml import MAX_DIGITS, MarkedDict, YamlSyntaxError, load_marked
 from nmt_assess.models import Finding
 from nmt_assess.problems import shown
 from nmt_assess.readers.records import Origin, RawRecord, unparsable
@@ -57,10 +57,15 @@ def json_records(
     notices: list[str] | None = None,
     catalog: Mapping[str, Finding] | None = None,
 ) -> Iterator[RawRecord]:
-    """One intake, a list of intakes, or a FHIR resource (QuestionnaireResponse or Bundle)."""
+    """One intake, a list of intakes, or a FHIR resource (QuestionnaireResponse or Bundle).
+    A list is read item by item, so an item nested too deep or with a repeated key is an
+    error record of its own and the items around it are still read."""
     text = text.removeprefix("\ufeff")
     if not text.strip():
         yield unparsable(Origin(label, None, 1), "file", "empty", "an intake needs 'findings'")
+        return
+    if text.lstrip().startswith("["):
+        yield from _json_list_records(text, label)
         return
     document = _parse_json(text)
     if isinstance(document, _JsonProblem):
@@ -71,13 +76,32 @@ def json_records(
 
         notices = notices if notices is not None else []
         yield from fhir_records(document, label, notices, catalog)
-    elif isinstance(document, list):
-        for index, item in enumerate(document, 1):
-            yield RawRecord(Origin(label, None, index), item)
     else:
         keys = _finding_keys(document)[:_LINED_KEYS]
         lines = {key: line for key in keys if (line := json_key_line(text, key))}
         yield RawRecord(Origin(label, 1, 1), document, key_lines=lines)
+
+
+class TooLongNumber:
+    """A JSON integer of more digits than any answer has (Python would refuse to convert one
+    of more than 4,300): kept as a value, so the error names its field, not the whole file."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"<a number of {self.digits} digits>"
+
+
+def _bounded_int(text: str) -> int | TooLongNumber:
+    return TooLongNumber(len(text.lstrip("-"))) if len(text) > MAX_DIGITS else int(text)
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=lambda pairs: _no_duplicate_keys(pairs), parse_int=_bounded_int
+)
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
 class _JsonProblem:
@@ -88,7 +112,7 @@ class _JsonProblem:
 def _parse_json(text: str) -> Any:
     """The parsed document, or a _JsonProblem: never an exception, whatever the text holds."""
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as error:
         return _JsonProblem(f"{error.msg} (column {error.colno})", error.lineno)
     except DuplicateKeyError as error:
@@ -96,10 +120,77 @@ def _parse_json(text: str) -> Any:
         return _JsonProblem(f"duplicate key {shown(error.key)}", line)
     except RecursionError:
         return _JsonProblem("nested too deep", None, "an intake nests a few levels at most")
-    except ValueError as error:  # Python refuses integers of more than 4,300 digits
-        if "integer string conversion" in str(error):
-            return _JsonProblem("a number with too many digits", None, "an answer is a few digits")
+    except ValueError as error:
         return _JsonProblem(f"cannot be read ({type(error).__name__})")
+
+
+def _json_list_records(text: str, label: str) -> Iterator[RawRecord]:
+    """The items of a top-level JSON list, one record each, with the line each starts on."""
+    at = text.index("[") + 1
+    line = 1 + text.count("\n", 0, at)
+    record = 0
+    while True:
+        start = _WHITESPACE.match(text, at).end()  # type: ignore[union-attr]
+        line += text.count("\n", at, start)
+        at = start
+        if text.startswith("]", at) and record == 0:
+            break
+        record += 1
+        value, end = _list_item(text, at)
+        if isinstance(value, _JsonProblem):
+            hint = value.hint or "each item of the list is one intake"
+            yield unparsable(Origin(label, line, record), "json", value.message, hint)
+            if end is None:
+                return  # nothing after this can be told apart: one error for the rest
+        else:
+            yield RawRecord(Origin(label, line, record), value)
+        assert end is not None
+        after = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
+        line += text.count("\n", at, after)
+        at = after + 1
+        if text.startswith(",", after):
+            continue
+        if text.startswith("]", after) and not text[after + 1 :].strip():
+            break
+        yield unparsable(
+            Origin(label, line, record + 1),
+            "json",
+            "expected ',' or ']' after a list item",
+            "the rest of the file could not be read",
+        )
+        return
+
+
+def _list_item(text: str, at: int) -> tuple[Any, int | None]:
+    """One list item and where it ends; a _JsonProblem instead of an item that cannot be read,
+    with its end when its brackets tell it (else None: the rest is unreadable)."""
+    try:
+        return _DECODER.raw_decode(text, at)
+    except DuplicateKeyError as error:
+        problem = _JsonProblem(f"duplicate key {shown(error.key)}")
+    except RecursionError:
+        problem = _JsonProblem("nested too deep", None, "an intake nests a few levels at most")
+    except json.JSONDecodeError as error:
+        problem = _JsonProblem(f"{error.msg} (line {error.lineno}, column {error.colno})")
+    except ValueError as error:
+        problem = _JsonProblem(f"cannot be read ({type(error).__name__})")
+    return problem, _end_of_brackets(text, at)
+
+
+def _end_of_brackets(text: str, at: int) -> int | None:
+    """Where the bracketed value starting at `at` ends (strings skipped), or None."""
+    if not text.startswith(("{", "["), at):
+        return None
+    depth = 0
+    for match in _BRACKET_OR_STRING.finditer(text, at):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth -= 1
+            if depth == 0:
+                return match.end()
+    return None
 
 
 def fast_jsonl_record(line_bytes: bytes, label: str, line: int, record: int) -> RawRecord:
