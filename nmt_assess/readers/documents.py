@@ -67,8 +67,8 @@ def json_records(
     if text.lstrip().startswith("["):
         yield from _json_list_records(text, label)
         return
-    document = _parse_json(text)
-    if isinstance(document, _JsonProblem):
+    document = parse_json(text)
+    if isinstance(document, JsonProblem):
         yield unparsable(Origin(label, document.line, 1), "json", document.message, document.hint)
         return
     if isinstance(document, Mapping) and "resourceType" in document:
@@ -104,24 +104,24 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
-class _JsonProblem:
+class JsonProblem:
     def __init__(self, message: str, line: int | None = None, hint: str | None = None) -> None:
         self.message, self.line, self.hint = message, line, hint
 
 
-def _parse_json(text: str) -> Any:
-    """The parsed document, or a _JsonProblem: never an exception, whatever the text holds."""
+def parse_json(text: str) -> Any:
+    """The parsed document, or a JsonProblem: never an exception, whatever the text holds."""
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as error:
-        return _JsonProblem(f"{error.msg} (column {error.colno})", error.lineno)
+        return JsonProblem(f"{error.msg} (column {error.colno})", error.lineno)
     except DuplicateKeyError as error:
         line = json_key_line(text, error.key)
-        return _JsonProblem(f"duplicate key {shown(error.key)}", line)
+        return JsonProblem(f"duplicate key {shown(error.key)}", line)
     except RecursionError:
-        return _JsonProblem("nested too deep", None, "an intake nests a few levels at most")
+        return JsonProblem("nested too deep", None, "an intake nests a few levels at most")
     except ValueError as error:
-        return _JsonProblem(f"cannot be read ({type(error).__name__})")
+        return JsonProblem(f"cannot be read ({type(error).__name__})")
 
 
 def _json_list_records(text: str, label: str) -> Iterator[RawRecord]:
@@ -137,7 +137,7 @@ def _json_list_records(text: str, label: str) -> Iterator[RawRecord]:
             break
         record += 1
         value, end = _list_item(text, at)
-        if isinstance(value, _JsonProblem):
+        if isinstance(value, JsonProblem):
             hint = value.hint or "each item of the list is one intake"
             yield unparsable(Origin(label, line, record), "json", value.message, hint)
             if end is None:
@@ -162,18 +162,18 @@ def _json_list_records(text: str, label: str) -> Iterator[RawRecord]:
 
 
 def _list_item(text: str, at: int) -> tuple[Any, int | None]:
-    """One list item and where it ends; a _JsonProblem instead of an item that cannot be read,
+    """One list item and where it ends; a JsonProblem instead of an item that cannot be read,
     with its end when its brackets tell it (else None: the rest is unreadable)."""
     try:
         return _DECODER.raw_decode(text, at)
     except DuplicateKeyError as error:
-        problem = _JsonProblem(f"duplicate key {shown(error.key)}")
+        problem = JsonProblem(f"duplicate key {shown(error.key)}")
     except RecursionError:
-        problem = _JsonProblem("nested too deep", None, "an intake nests a few levels at most")
+        problem = JsonProblem("nested too deep", None, "an intake nests a few levels at most")
     except json.JSONDecodeError as error:
-        problem = _JsonProblem(f"{error.msg} (line {error.lineno}, column {error.colno})")
+        problem = JsonProblem(f"{error.msg} (line {error.lineno}, column {error.colno})")
     except ValueError as error:
-        problem = _JsonProblem(f"cannot be read ({type(error).__name__})")
+        problem = JsonProblem(f"cannot be read ({type(error).__name__})")
     return problem, _end_of_brackets(text, at)
 
 
@@ -230,8 +230,8 @@ def reference_jsonl_record(line_bytes: bytes, label: str, line: int, record: int
 
 def jsonl_record(line_text: str, label: str, line: int, record: int) -> RawRecord:
     origin = Origin(label, line, record)
-    document = _parse_json(line_text)
-    if isinstance(document, _JsonProblem):
+    document = parse_json(line_text)
+    if isinstance(document, JsonProblem):
         hint = document.hint or "each line must be one complete JSON object"
         return unparsable(origin, "json", document.message, hint)
     return RawRecord(origin, document)

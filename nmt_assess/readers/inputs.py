@@ -10,7 +10,6 @@ from __future__ import annotations
 import glob
 import io
 import itertools
-import json
 import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,7 +20,13 @@ from typing import BinaryIO
 from nmt_assess.models import Finding
 from nmt_assess.problems import Problem
 from nmt_assess.readers.csv_reader import ColumnMap, check_header, csv_records, csv_rows
-from nmt_assess.readers.documents import fast_jsonl_record, json_records, yaml_records
+from nmt_assess.readers.documents import (
+    JsonProblem,
+    fast_jsonl_record,
+    json_records,
+    parse_json,
+    yaml_records,
+)
 from nmt_assess.readers.records import Origin, RawRecord, unparsable
 
 KINDS = ("yaml", "json", "jsonl", "csv")
@@ -202,10 +207,10 @@ def _whole_document(
 def _sniffed_records(
     stream: BinaryIO, label: str, notices: list[str], catalog: Mapping[str, Finding]
 ) -> Iterator[RawRecord]:
-    """Records of a stream whose format nothing names, told from its content. A first line
-    that opens and closes a JSON object starts JSON Lines, streamed (each line then stands or
-    fails alone); any other text starting with `{` or `[` is one JSON document (pretty-printed,
-    or a list), unless it holds several values one after another: JSON Lines again."""
+    """Records of a stream whose format nothing names, told from its content. A list is one
+    JSON document. A first line that opens and closes a JSON object starts JSON Lines, streamed.
+    Any other text starting with `{` is one JSON document (pretty-printed) when it parses as
+    one, else JSON Lines, where each line stands or fails alone and nothing is lost."""
     first = stream.readline().removeprefix(_BOM)
     start = first.lstrip()[:1]
     if start not in (b"{", b"["):
@@ -224,10 +229,10 @@ def _sniffed_records(
         yield from _jsonl(itertools.chain([first], stream), label)
         return
     data = first + stream.read()
-    if _holds_several_values(data):
-        yield from _jsonl(io.BytesIO(data), label)
-    else:
+    if start == b"[" or _is_one_json_document(data):
         yield from _whole_document(data, label, "json", notices, catalog)
+    else:
+        yield from _jsonl(io.BytesIO(data), label)
 
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -240,13 +245,9 @@ def _closes_itself(line: bytes) -> bool:
     return opened > 0 and opened == bare.count(b"}") + bare.count(b"]")
 
 
-def _holds_several_values(data: bytes) -> bool:
-    """True when the text is a JSON value followed by more; a single document, valid or not,
-    is False (its error is reported once)."""
+def _is_one_json_document(data: bytes) -> bool:
     try:
-        json.loads(data.decode("utf-8", errors="replace"))
-    except json.JSONDecodeError as error:
-        return error.msg == "Extra data"
-    except (ValueError, RecursionError):
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
         return False
-    return False
+    return not isinstance(parse_json(text), JsonProblem)
