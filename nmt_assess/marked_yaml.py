@@ -202,17 +202,23 @@ def load_marked(text: str) -> Any:
         return yaml.load(text.removeprefix("\ufeff"), Loader=_MarkingLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        message = error.problem or error.context or "invalid YAML"
+        message = _one_line(error.problem or error.context or "invalid YAML")
         raise YamlSyntaxError(
             message,
             mark.line + 1 if mark else None,
             mark.column + 1 if mark else None,
             duplicate=isinstance(error, DuplicateKeyError),
         ) from None
-    except yaml.YAMLError as error:
-        raise YamlSyntaxError(str(error), None) from None
+    except yaml.YAMLError as error:  # a ReaderError (a control character): a position, no mark
+        position = getattr(error, "position", None)
+        line = None if position is None else text.count("\n", 0, position) + 1
+        raise YamlSyntaxError(_one_line(str(error).splitlines()[0]), line) from None
     except (ValueError, RecursionError, MemoryError) as error:  # from a constructor, unlocated
         raise YamlSyntaxError(f"cannot be read ({type(error).__name__})", None) from None
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
 
 
 def position_of(data: Any, path: Sequence[Hashable]) -> tuple[int | None, int | None]:

@@ -70,11 +70,12 @@ class _ShortRepr(reprlib.Repr):
 
 
 def shown(value: Any, as_text: bool = False) -> str:
-    """The value as a message echoes it: repr() (or the text itself with `as_text`), cut to
-    ECHO_LIMIT characters with an ellipsis. Every message that quotes a user's value uses this."""
+    """The value as a message echoes it: repr() (or, with `as_text`, text that has no control
+    character as it is), cut to ECHO_LIMIT characters with an ellipsis, always on one line.
+    Every message that quotes a user's value uses this."""
     try:
-        if as_text and isinstance(value, str):
-            text = value
+        if as_text and isinstance(value, str) and value.isprintable():
+            text = value  # else repr() below: a message stays on one line
         elif value is None or isinstance(value, bool):  # as YAML and JSON spell them
             text = {None: "null", True: "true", False: "false"}[value]
         else:

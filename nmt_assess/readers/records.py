@@ -65,7 +65,7 @@ def validate_record(record: RawRecord, catalog: Mapping[str, Finding]) -> Intake
 
 
 def _validate(record: RawRecord, catalog: Mapping[str, Finding]) -> Intake | list[Problem]:
-    if record.document is None:
+    if record.document is None and record.problems:  # not parsed: nothing more to check
         return list(record.problems)
     result = validate_intake(record.document, catalog)
     if isinstance(result, Intake):
