@@ -155,6 +155,20 @@ def test_each_hostile_jsonl_record_is_one_error_record_and_the_batch_goes_on(
     assert snapshot(tmp_path) == before
 
 
+def test_hostile_records_in_a_parallel_batch_are_error_records(tmp_path: Path) -> None:
+    """Records cross to worker processes: none may break pickling (nesting is capped)."""
+    good = [json.dumps(GOOD)] * 2100
+    path = tmp_path / "day.jsonl"
+    path.write_text("\n".join(good + list(HOSTILE_JSON.values()) + good) + "\n")
+    before = snapshot(tmp_path)
+    result = invoke(str(path), "-f", "jsonl", "-j", "2")
+    assert result.exit_code == 1
+    records = records_of(result.stdout)
+    assert len(records) == 4200 + len(HOSTILE_JSON)
+    assert sum("errors" in r for r in records) == len(HOSTILE_JSON)
+    assert snapshot(tmp_path) == before
+
+
 def test_each_hostile_item_of_a_json_list_is_one_error_record(tmp_path: Path) -> None:
     path = tmp_path / "day.json"
     path.write_text("[\n" + ",\n".join(interleaved()) + "\n]\n")

@@ -7,10 +7,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from nmt_assess.marked_yaml import MAX_DIGITS, MarkedDict, YamlSyntaxError, load_marked
+from nmt_assess.marked_yaml import MAX_DEPTH, MAX_DIGITS, MarkedDict, YamlSyntaxError, load_marked
 from nmt_assess.models import Finding
 from nmt_assess.problems import shown
-from nmt_assess.readers.records import Origin, RawRecord, unparsable
+from nmt_assess.readers.records import Origin, RawRecord, nests_deeper_than, unparsable
 
 #: The envelope values a YAML intake keeps as written when they are plain scalars.
 _AS_WRITTEN = ("id", "date")
@@ -67,7 +67,7 @@ def json_records(
     if text.lstrip().startswith("["):
         yield from _json_list_records(text, label)
         return
-    document = parse_json(text)
+    document = parse_json(text, whole_file=True)
     if isinstance(document, JsonProblem):
         yield unparsable(Origin(label, document.line, 1), "json", document.message, document.hint)
         return
@@ -104,15 +104,28 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
+def _within_depth(document: Any, whole_file: bool = False) -> Any:
+    """The document, or a JsonProblem when it nests deeper than MAX_DEPTH: a record is passed
+    between processes and echoed in messages, which must never meet a RecursionError. A FHIR
+    file is checked resource by resource by its reader (a Bundle holds many)."""
+    if whole_file and isinstance(document, dict) and "resourceType" in document:
+        return document
+    if nests_deeper_than(document, MAX_DEPTH):
+        return JsonProblem(
+            f"nested more than {MAX_DEPTH} levels deep", None, "an intake nests a few levels"
+        )
+    return document
+
+
 class JsonProblem:
     def __init__(self, message: str, line: int | None = None, hint: str | None = None) -> None:
         self.message, self.line, self.hint = message, line, hint
 
 
-def parse_json(text: str) -> Any:
+def parse_json(text: str, whole_file: bool = False) -> Any:
     """The parsed document, or a JsonProblem: never an exception, whatever the text holds."""
     try:
-        return _DECODER.decode(text)
+        return _within_depth(_DECODER.decode(text), whole_file)
     except json.JSONDecodeError as error:
         return JsonProblem(f"{error.msg} (column {error.colno})", error.lineno)
     except DuplicateKeyError as error:
@@ -165,7 +178,8 @@ def _list_item(text: str, at: int) -> tuple[Any, int | None]:
     """One list item and where it ends; a JsonProblem instead of an item that cannot be read,
     with its end when its brackets tell it (else None: the rest is unreadable)."""
     try:
-        return _DECODER.raw_decode(text, at)
+        item, end = _DECODER.raw_decode(text, at)
+        return _within_depth(item), end
     except DuplicateKeyError as error:
         problem = JsonProblem(f"duplicate key {shown(error.key)}")
     except RecursionError:
@@ -209,8 +223,13 @@ def fast_jsonl_record(line_bytes: bytes, label: str, line: int, record: int) -> 
         )
         # orjson keeps the last of a repeated key silently. Each key takes one colon and each
         # mapping one brace, so equal counts mean no key was repeated; a colon or brace
-        # inside a string only sends the line to the reference parser.
-        if line_bytes.count(b"{") == mappings and line_bytes.count(b":") == keys:
+        # inside a string only sends the line to the reference parser. Lists nest at most
+        # as deep as they have brackets: many brackets go to the reference parser's limit.
+        if (
+            line_bytes.count(b"{") == mappings
+            and line_bytes.count(b":") == keys
+            and line_bytes.count(b"[") < MAX_DEPTH - 2
+        ):
             return RawRecord(Origin(label, line, record), document, line_bytes=line_bytes)
     return reference_jsonl_record(line_bytes, label, line, record)
 

@@ -10,9 +10,10 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from nmt_assess.marked_yaml import MAX_DEPTH
 from nmt_assess.models import Finding, FindingType
 from nmt_assess.problems import Problem, shown
-from nmt_assess.readers.records import Origin, RawRecord, unparsable
+from nmt_assess.readers.records import Origin, RawRecord, nests_deeper_than, unparsable
 
 FHIR_EXTRA_HINT = "install the FHIR extra: pip install 'nmt-assess[fhir]'"
 
@@ -97,6 +98,8 @@ def _bundle_problem(document: Mapping[str, Any]) -> str | None:
             else entry
             for entry in entries
         ]
+    if nests_deeper_than(shell, MAX_DEPTH):
+        return f"nested more than {MAX_DEPTH} levels deep"
     try:
         fhir_resource("Bundle").model_validate(shell)
     except FhirUnavailable:
@@ -109,6 +112,9 @@ def _bundle_problem(document: Mapping[str, Any]) -> str | None:
 def _response_record(
     resource: Mapping[str, Any], origin: Origin, catalog: Mapping[str, Finding] | None
 ) -> RawRecord:
+    if nests_deeper_than(resource, MAX_DEPTH):
+        message = f"nested more than {MAX_DEPTH} levels deep"
+        return unparsable(origin, "QuestionnaireResponse", message, "flatten the items")
     try:
         response = fhir_resource("QuestionnaireResponse").model_validate(resource)
         answered = list(_answered_items(response.item or []))

@@ -92,6 +92,20 @@ def record_intake_id(record: RawRecord) -> str | None:
     return None
 
 
+def nests_deeper_than(document: Any, limit: int) -> bool:
+    """True when lists and mappings nest deeper than `limit`; counted without recursion."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, Mapping):
+            stack.extend((child, depth + 1) for child in value.values())
+        elif isinstance(value, list):
+            stack.extend((child, depth + 1) for child in value)
+    return False
+
+
 def unparsable(origin: Origin, field_name: str, message: str, hint: str | None = None) -> RawRecord:
     return RawRecord(
         origin, problems=(Problem(origin.file, origin.line, field_name, message, hint),)
