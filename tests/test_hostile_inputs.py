@@ -666,3 +666,14 @@ def test_echoed_values_are_cut(tmp_path: Path) -> None:
     assert len(lines) == 4
     assert all(len(line) < 4 * ECHO_LIMIT + len(str(path)) for line in lines[:3])
     assert "…" in lines[0]
+
+
+@pytest.mark.parametrize("date", [0, "20261123", "2026-11-23T10:00", 1.5])
+def test_the_intake_model_takes_iso_dates_only(date: object) -> None:
+    from pydantic import ValidationError
+
+    from nmt_assess.models import Intake
+
+    with pytest.raises(ValidationError, match="expected an ISO date"):
+        Intake.model_validate({"date": date, "findings": {}})
+    assert str(Intake.model_validate({"date": "2026-11-23", "findings": {}}).date) == "2026-11-23"
