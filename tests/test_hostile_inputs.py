@@ -486,6 +486,15 @@ def test_a_byte_order_mark_on_stdin_is_accepted(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("kind", "text"), [("csv", "id;tingling\nA;yes\n"), ("yaml", "id: A\nfindings: {}\n")]
+)
+def test_a_byte_order_mark_on_stdin_is_accepted_with_input_format(kind: str, text: str) -> None:
+    result = invoke("-", "--input-format", kind, "-f", "jsonl", stdin=(BOM + text).encode())
+    assert result.exit_code == 0
+    assert [r["intake_id"] for r in records_of(result.stdout)] == ["A"]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "id;tingling;pain_locations\nA;yes;neck,shoulder\nB;no;\n",
