@@ -15,7 +15,7 @@ from typing import Any
 
 from nmt_assess.engine import SCHEMA_VERSION, Engine
 from nmt_assess.models import Action, Intake, Ruleset
-from nmt_assess.readers.records import RawRecord, validate_record
+from nmt_assess.readers.records import RawRecord, record_intake_id, validate_record
 from nmt_assess.writers.base import WrittenRecord
 
 #: Records scored together: enough for numpy's per-call cost to fade, few enough for flat memory.
@@ -35,10 +35,9 @@ def score_record(engine: Engine, raw: RawRecord) -> Record:
         document = engine.assess(result)
         document["source"] = raw.origin.as_dict()
         return document
-    intake_id = raw.document.get("id") if isinstance(raw.document, dict) else None
     return {
         "schema_version": SCHEMA_VERSION,
-        "intake_id": None if intake_id is None else str(intake_id),
+        "intake_id": record_intake_id(raw),
         "source": raw.origin.as_dict(),
         "errors": [
             {"line": p.line, "field": p.field, "message": p.message, "hint": p.hint} for p in result

@@ -2,6 +2,16 @@
 
 Rule authors and intake writers need errors that name a line. The C loader is used when
 libyaml is present; duplicate keys, which PyYAML would silently collapse, are rejected.
+
+The loader is also the guard against hostile files, for intakes, column maps and packs alike:
+aliases may add at most ALIAS_BUDGET values to what the file spells out (a 13-line "billion
+laughs" would otherwise expand to a billion), nesting is capped at MAX_DEPTH, a number of more
+than MAX_DIGITS digits is refused, and a UTF-8 byte-order mark is ignored. Each is a located
+YamlSyntaxError, never an exception from deep inside PyYAML.
+
+Plain scalars are kept as written beside their YAML 1.1 value (`plain_texts`, `key_texts`): an
+id `0123`, `12:30` or `yes` is text to the user, not 83, 750 or true. Timestamps are not
+converted: a date is checked by whoever reads it, as ISO text.
 """
 
 from __future__ import annotations
@@ -16,6 +26,13 @@ try:
 except AttributeError:  # pragma: no cover - libyaml missing
     _BaseLoader = yaml.SafeLoader
 
+#: How many values aliases may add to those the file spells out.
+ALIAS_BUDGET = 10_000
+#: How deep mappings and lists may nest (a pack's conditions stay well under 20).
+MAX_DEPTH = 100
+#: The longest integer read; Python itself refuses to convert more than 4,300 digits.
+MAX_DIGITS = 1_000
+
 
 class MarkedDict(dict[Any, Any]):
     """A mapping that knows its own line and the line and column of each key (1-based)."""
@@ -24,6 +41,9 @@ class MarkedDict(dict[Any, Any]):
     col: int = 0
     key_lines: dict[Hashable, int]
     key_cols: dict[Hashable, int]
+    #: The text of each key, and of each value, that is a plain (unquoted) scalar, as written.
+    key_texts: dict[Hashable, str]
+    plain_texts: dict[Hashable, str]
 
 
 class MarkedList(list[Any]):
@@ -40,6 +60,10 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
 
 
 class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_shape(node)
+        return super().construct_document(node)
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> MarkedDict:
         self.flatten_mapping(node)
         mapping = MarkedDict()
@@ -47,6 +71,8 @@ class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         mapping.col = node.start_mark.column + 1
         mapping.key_lines = {}
         mapping.key_cols = {}
+        mapping.key_texts = {}
+        mapping.plain_texts = {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, Hashable):
@@ -58,7 +84,20 @@ class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.key_lines[key] = key_node.start_mark.line + 1
             mapping.key_cols[key] = key_node.start_mark.column + 1
+            if _is_plain(key_node):
+                mapping.key_texts[key] = key_node.value
+            if _is_plain(value_node):
+                mapping.plain_texts[key] = value_node.value
         return mapping
+
+    def construct_bounded_int(self, node: yaml.ScalarNode) -> int:
+        digits = sum(ch.isalnum() for ch in node.value)
+        if digits > MAX_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {digits} digits (at most {MAX_DIGITS})", node.start_mark
+            )
+        value: int = super().construct_yaml_int(node)
+        return value
 
     def construct_marked_sequence(self, node: yaml.SequenceNode) -> MarkedList:
         items = MarkedList(self.construct_object(child, deep=True) for child in node.value)
@@ -75,6 +114,73 @@ _MarkingLoader.add_constructor(
 _MarkingLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _MarkingLoader.construct_marked_sequence
 )
+_MarkingLoader.add_constructor("tag:yaml.org,2002:int", _MarkingLoader.construct_bounded_int)
+_MarkingLoader.add_constructor("tag:yaml.org,2002:timestamp", _MarkingLoader.construct_yaml_str)
+
+
+def _is_plain(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and not node.style  # plain: None, or "" from libyaml
+
+
+def _check_shape(root: yaml.Node) -> None:
+    """Refuse, before anything is built, a document whose aliases expand beyond ALIAS_BUDGET
+    values, that refers to itself, or that nests deeper than MAX_DEPTH. One pass over the
+    node graph, each node once: the expanded size is counted, never built."""
+    sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    reused: yaml.Node | None = None
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        children = _children(node)
+        if children_done:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            depth = 1 + max((depths[id(child)] for child in children), default=0)
+            if depth > MAX_DEPTH:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", node.start_mark
+                )
+            depths[id(node)] = depth
+            continue
+        if id(node) in sizes:
+            reused = reused or node
+            continue
+        if id(node) in open_nodes:
+            raise yaml.constructor.ConstructorError(
+                None, None, "an alias refers to a value that contains it", node.start_mark
+            )
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "an alias refers to a value that contains it", child.start_mark
+                )
+            if id(child) in sizes:
+                reused = reused or child
+            else:
+                stack.append((child, False))
+        if len(open_nodes) > MAX_DEPTH:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", node.start_mark
+            )
+    if reused is not None and sizes[id(root)] > len(sizes) + ALIAS_BUDGET:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"aliases expand to more than {ALIAS_BUDGET} extra values (write the values out)",
+            reused.start_mark,
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 class YamlSyntaxError(ValueError):
@@ -93,18 +199,26 @@ class YamlSyntaxError(ValueError):
 def load_marked(text: str) -> Any:
     """Parse one YAML document into MarkedDict / MarkedList values."""
     try:
-        return yaml.load(text, Loader=_MarkingLoader)
+        return yaml.load(text.removeprefix("\ufeff"), Loader=_MarkingLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        message = error.problem or error.context or "invalid YAML"
+        message = _one_line(error.problem or error.context or "invalid YAML")
         raise YamlSyntaxError(
             message,
             mark.line + 1 if mark else None,
             mark.column + 1 if mark else None,
             duplicate=isinstance(error, DuplicateKeyError),
         ) from None
-    except yaml.YAMLError as error:
-        raise YamlSyntaxError(str(error), None) from None
+    except yaml.YAMLError as error:  # a ReaderError (a control character): a position, no mark
+        position = getattr(error, "position", None)
+        line = None if position is None else text.count("\n", 0, position) + 1
+        raise YamlSyntaxError(_one_line(str(error).splitlines()[0]), line) from None
+    except (ValueError, RecursionError, MemoryError) as error:  # from a constructor, unlocated
+        raise YamlSyntaxError(f"cannot be read ({type(error).__name__})", None) from None
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
 
 
 def position_of(data: Any, path: Sequence[Hashable]) -> tuple[int | None, int | None]:

@@ -7,11 +7,20 @@ True (holds), False (answered and does not hold) or None (depends on an unknown 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from enum import Enum
 from typing import Annotated, Any, Literal, Protocol, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 #: An answered finding: yes/no, a number, one choice or a list of choices.
 Value = Union[bool, int, float, str, tuple[str, ...]]
@@ -444,6 +453,16 @@ class Intake(Frozen):
     id: str | None = None
     date: dt.date | None = None
     findings: dict[str, Value]
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        """A date object or ISO text (YYYY-MM-DD) only: not a timestamp, not seconds since 1970."""
+        if value is None or type(value) is dt.date:
+            return value
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            return value
+        raise ValueError("expected an ISO date, YYYY-MM-DD")
 
 
 class PackRef(Frozen):

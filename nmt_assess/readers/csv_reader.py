@@ -16,18 +16,23 @@ titles and translates answer words:
 
 A blank cell is unknown. Multi-choice cells split on ';' or ','. Yes/no columns also take
 yes/no, y/n, true/false and 1/0 in any case.
+
+The separator is read from the header line (`,` `;` tab or `|`), or from the `sep=;` line that
+Excel writes first; a UTF-8 byte-order mark (Excel's "CSV UTF-8") is ignored.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from nmt_assess.marked_yaml import MarkedDict
 from nmt_assess.models import Finding, FindingType
-from nmt_assess.problems import Problem, did_you_mean
+from nmt_assess.problems import Problem, did_you_mean, shown
 from nmt_assess.readers.records import Origin, RawRecord, unparsable
 
 _YES_NO = {
@@ -42,6 +47,8 @@ _YES_NO = {
 }
 _ENVELOPE = ("id", "date")
 _SPLIT = re.compile(r"\s*[;,]\s*")
+_DELIMITERS = ",;\t|"
+_EXCEL_SEP = re.compile(r"sep=(.)\Z")
 
 
 @dataclass(frozen=True)
@@ -53,39 +60,114 @@ class ColumnMap:
 
 
 def parse_column_map(document: Any, label: str) -> ColumnMap | list[Problem]:
+    """The column map, or every problem with it, each on the line that holds it."""
     if not isinstance(document, Mapping):
         return [Problem(label, 1, "map", "expected a mapping with 'columns'")]
     problems = [
-        Problem(label, None, str(key), "unknown key", "use columns, answers, ignore")
+        Problem(
+            label, _line(document, key), str(key), "unknown key", "use columns, answers, ignore"
+        )
         for key in document
         if key not in ("columns", "answers", "ignore")
     ]
     columns: dict[str, str] = {}
     column_answers: dict[str, Mapping[str, Any]] = {}
-    for title, target in (document.get("columns") or {}).items():
+    for title, target in _mapping(document, "columns", label, problems).items():
+        title_text = _key_text(document["columns"], title)
         if isinstance(target, str):
-            columns[str(title)] = target
+            columns[title_text] = target
         elif isinstance(target, Mapping) and isinstance(target.get("finding"), str):
-            columns[str(title)] = target["finding"]
-            column_answers[str(title)] = {
-                str(k): v for k, v in (target.get("answers") or {}).items()
-            }
+            columns[title_text] = target["finding"]
+            column_answers[title_text] = _answer_words(
+                _mapping(target, "answers", label, problems, f"columns.{title_text}.")
+            )
         else:
             problems.append(
                 Problem(
                     label,
-                    None,
-                    f"columns.{title}",
-                    "expected a finding id or {finding: id, answers: {...}}",
+                    _line(document["columns"], title),
+                    f"columns.{shown(title_text, as_text=True)}",
+                    f"expected a finding id or {{finding: id, answers: {{...}}}}, "
+                    f"got {shown(target)}",
                 )
             )
-    answers = {str(k): v for k, v in (document.get("answers") or {}).items()}
-    ignore = frozenset(str(c) for c in document.get("ignore") or [])
-    return problems or ColumnMap(columns, column_answers, answers, ignore)
+    answers = _answer_words(_mapping(document, "answers", label, problems))
+    ignore = document.get("ignore") or []
+    if not isinstance(ignore, list) or not all(isinstance(c, str | int) for c in ignore):
+        problems.append(
+            Problem(
+                label,
+                _line(document, "ignore"),
+                "ignore",
+                f"expected a list of column titles, got {shown(ignore)}",
+                "ignore: [Timestamp, Email]",
+            )
+        )
+        ignore = []
+    return problems or ColumnMap(columns, column_answers, answers, frozenset(map(str, ignore)))
+
+
+def _mapping(
+    document: Mapping[Any, Any], key: str, label: str, problems: list[Problem], prefix: str = ""
+) -> Mapping[Any, Any]:
+    """document[key] when it is a mapping (or absent); else a problem and an empty mapping."""
+    value = document.get(key) or {}
+    if isinstance(value, Mapping):
+        return value
+    problems.append(
+        Problem(
+            label,
+            _line(document, key),
+            f"{prefix}{key}",
+            f"expected a mapping, got {shown(value)}",
+            "write 'title: finding' pairs, one per line"
+            if key == "columns"
+            else "write 'word: answer' pairs",
+        )
+    )
+    return {}
+
+
+def _answer_words(answers: Mapping[Any, Any]) -> dict[str, Any]:
+    """Answer words as written: an unquoted `Yes:` is the word Yes, not YAML's true."""
+    return {_key_text(answers, word): value for word, value in answers.items()}
+
+
+def _key_text(mapping: Any, key: Any) -> str:
+    texts = mapping.key_texts if isinstance(mapping, MarkedDict) else {}
+    return texts.get(key, str(key))
+
+
+def _line(mapping: Any, key: Any) -> int | None:
+    return mapping.key_lines.get(key) if isinstance(mapping, MarkedDict) else None
+
+
+def csv_rows(lines: Iterable[str]) -> tuple[Iterator[list[str]], Any]:
+    """A csv.reader over the lines, with the separator the file uses, and a function giving
+    the file line of the row last read (Excel's `sep=` line is not a row, but it is a line)."""
+    iterator = iter(lines)
+    first = next(iterator, None)
+    if first is None:
+        return iter(()), lambda: 1
+    first = first.removeprefix("\ufeff")
+    excel = _EXCEL_SEP.match(first.rstrip("\r\n"))
+    if excel is not None and excel.group(1) in _DELIMITERS:
+        reader = csv.reader(iterator, delimiter=excel.group(1))
+        return reader, lambda: reader.line_num + 1
+    try:
+        delimiter = csv.Sniffer().sniff(first, delimiters=_DELIMITERS).delimiter
+    except csv.Error:  # one column, say: nothing to tell
+        delimiter = ","
+    reader = csv.reader(itertools.chain([first], iterator), delimiter=delimiter)
+    return reader, lambda: reader.line_num
 
 
 def check_header(
-    header: list[str], catalog: Mapping[str, Finding], column_map: ColumnMap, label: str
+    header: list[str],
+    catalog: Mapping[str, Finding],
+    column_map: ColumnMap,
+    label: str,
+    line: int = 1,
 ) -> list[Problem]:
     """Every column must name a finding, id or date, directly or through the map."""
     problems = []
@@ -96,7 +178,9 @@ def check_header(
         target = column_map.columns.get(title, title)
         if target not in catalog and target not in _ENVELOPE:
             hint = did_you_mean(target, known) or "map it with --map, or list it under 'ignore'"
-            problems.append(Problem(label, 1, f"column '{title}'", "not a finding id", hint))
+            problems.append(
+                Problem(label, line, f"column {shown(title)}", "not a finding id", hint)
+            )
     seen: dict[str, str] = {}
     for title in header:
         target = column_map.columns.get(title, title)
@@ -106,9 +190,9 @@ def check_header(
             problems.append(
                 Problem(
                     label,
-                    1,
-                    f"column '{title}'",
-                    f"maps to '{target}' like column '{seen[target]}'",
+                    line,
+                    f"column {shown(title)}",
+                    f"maps to {shown(target)} like column {shown(seen[target])}",
                 )
             )
         seen[target] = title
@@ -122,17 +206,17 @@ def csv_records(
     column_map: ColumnMap,
     header_problems: list[Problem],
 ) -> Iterator[RawRecord]:
-    reader = csv.reader(lines)
+    reader, line_of = csv_rows(lines)
     header = next(reader, None)
     if header is None:
         yield unparsable(Origin(label, None, 1), "file", "empty", "the first row names the columns")
         return
-    header_problems.extend(check_header(header, catalog, column_map, label))
+    header_problems.extend(check_header(header, catalog, column_map, label, line_of()))
     if header_problems:
         return
     record = 0
     for cells in reader:
-        line = reader.line_num
+        line = line_of()
         if not any(cell.strip() for cell in cells):
             continue  # a blank line is not a record
         record += 1
@@ -168,7 +252,7 @@ def _row_record(
         if target in _ENVELOPE:
             document[target] = cell.strip()
             continue
-        names[target] = f"column '{title}'"
+        names[target] = f"column {shown(title)}"
         document["findings"][target] = _cell_value(catalog[target], cell.strip(), answers)
     return RawRecord(origin, document, field_names=names)
 

@@ -11,7 +11,10 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from nmt_assess.readers.records import Origin, RawRecord, unparsable
+from nmt_assess.marked_yaml import MAX_DEPTH
+from nmt_assess.models import Finding, FindingType
+from nmt_assess.problems import Problem, shown
+from nmt_assess.readers.records import Origin, RawRecord, nests_deeper_than, unparsable
 
 FHIR_EXTRA_HINT = "install the FHIR extra: pip install 'nmt-assess[fhir]'"
 
@@ -34,30 +37,41 @@ def fhir_resource(name: str) -> Any:
     return getattr(module, name)
 
 
+#: The answer types read, in the order they are looked for.
+READ_VALUES = (
+    "valueBoolean",
+    "valueInteger",
+    "valueDecimal",
+    "valueQuantity",
+    "valueCoding",
+    "valueString",
+)
+
+
 def fhir_records(
-    document: Mapping[str, Any], label: str, notices: list[str]
+    document: Mapping[str, Any],
+    label: str,
+    notices: list[str],
+    catalog: Mapping[str, Finding] | None = None,
 ) -> Iterator[RawRecord]:
     """One record per QuestionnaireResponse. A Bundle's other resources (a Patient, say) are
-    not intakes: they are counted in a notice, not scored."""
+    not intakes: they are counted in a notice, not scored. Each response of a Bundle is
+    validated on its own, so one invalid response is one error record. With the catalog, a
+    single answer to a multi-choice item is read as a list of one."""
     kind = document.get("resourceType")
     if kind == "Bundle":
-        try:
-            fhir_resource("Bundle").model_validate(document)
-        except FhirUnavailable:
-            raise
-        except Exception as error:  # pydantic's ValidationError from fhir.resources
-            yield unparsable(
-                Origin(label, 1, 1), "Bundle", f"not a valid FHIR Bundle: {_first_error(error)}"
-            )
+        problem = _bundle_problem(document)
+        if problem is not None:
+            yield unparsable(Origin(label, 1, 1), "Bundle", problem)
             return
         others: Counter[str] = Counter()
         for index, entry in enumerate(document.get("entry") or [], 1):
             resource = entry.get("resource") if isinstance(entry, Mapping) else None
             resource_type = resource.get("resourceType") if isinstance(resource, Mapping) else None
             if resource_type == "QuestionnaireResponse":
-                yield _response_record(resource, Origin(label, None, index))  # type: ignore[arg-type]
+                yield _response_record(resource, Origin(label, None, index), catalog)  # type: ignore[arg-type]
             else:
-                others[str(resource_type)] += 1
+                others[shown(resource_type, as_text=True)] += 1
         if others:
             listed = ", ".join(f"{count} {name}" for name, count in sorted(others.items()))
             notices.append(f"{label}: not scored, not intakes: {listed}")
@@ -66,25 +80,88 @@ def fhir_records(
         yield unparsable(
             Origin(label, 1, 1),
             "resourceType",
-            f"expected QuestionnaireResponse or Bundle, got {kind!r}",
+            f"expected QuestionnaireResponse or Bundle, got {shown(kind)}",
             "export the intake as a QuestionnaireResponse",
         )
         return
-    yield _response_record(document, Origin(label, 1, 1))
+    yield _response_record(document, Origin(label, 1, 1), catalog)
 
 
-def _response_record(resource: Mapping[str, Any], origin: Origin) -> RawRecord:
+def _bundle_problem(document: Mapping[str, Any]) -> str | None:
+    """What is wrong with the Bundle itself, its entries' resources left out (each response
+    is checked on its own), or None."""
+    entries = document.get("entry")
+    shell = dict(document)
+    if isinstance(entries, list):
+        shell["entry"] = [
+            {key: value for key, value in entry.items() if key != "resource"}
+            if isinstance(entry, Mapping)
+            else entry
+            for entry in entries
+        ]
+    if nests_deeper_than(shell, MAX_DEPTH):
+        return f"nested more than {MAX_DEPTH} levels deep"
     try:
-        response = fhir_resource("QuestionnaireResponse").model_validate(resource)
+        fhir_resource("Bundle").model_validate(shell)
     except FhirUnavailable:
         raise
-    except Exception as error:  # pydantic's ValidationError from fhir.resources
+    except Exception as error:  # pydantic's ValidationError from fhir.resources, or deep nesting
+        return f"not a valid FHIR Bundle: {_first_error(error)}"
+    return None
+
+
+def _response_record(
+    resource: Mapping[str, Any], origin: Origin, catalog: Mapping[str, Finding] | None
+) -> RawRecord:
+    if nests_deeper_than(resource, MAX_DEPTH):
+        message = f"nested more than {MAX_DEPTH} levels deep"
+        return unparsable(origin, "QuestionnaireResponse", message, "flatten the items")
+    try:
+        response = fhir_resource("QuestionnaireResponse").model_validate(resource)
+        answered = list(_answered_items(response.item or []))
+    except FhirUnavailable:
+        raise
+    except Exception as error:  # pydantic's ValidationError from fhir.resources, or deep nesting
         return unparsable(
             origin, "QuestionnaireResponse", f"not a valid FHIR resource: {_first_error(error)}"
         )
     findings: dict[str, Any] = {}
-    for link_id, answers in _flatten(response.item or []):
-        findings[link_id] = answers[0] if len(answers) == 1 else answers
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for link_id, answers in answered:
+        name = f"linkId {shown(link_id, as_text=True)}"
+        if link_id in seen:
+            problems.append(
+                Problem(origin.file, origin.line, name, "answered twice", "give each item once")
+            )
+            continue
+        seen.add(link_id)
+        values = []
+        for answer in answers:
+            value = _answer_value(answer)
+            if isinstance(value, _Unread):
+                problems.append(Problem(origin.file, origin.line, name, value.message, value.hint))
+            else:
+                values.append(value)
+        if len(values) != len(answers):
+            continue
+        finding = catalog.get(link_id) if catalog is not None else None
+        if finding is not None and finding.type is FindingType.multi_choice:
+            findings[link_id] = values
+        elif len(values) == 1:
+            findings[link_id] = values[0]
+        elif finding is not None:
+            problems.append(
+                Problem(
+                    origin.file,
+                    origin.line,
+                    name,
+                    f"{len(values)} answers to an item that takes one",
+                    f"'{link_id}' is a {finding.type.value} finding",
+                )
+            )
+        else:
+            findings[link_id] = values
     identifier = response.identifier.value if response.identifier else None
     document: dict[str, Any] = {"id": response.id or identifier, "findings": findings}
     if response.authored is not None:
@@ -94,29 +171,76 @@ def _response_record(resource: Mapping[str, Any], origin: Origin) -> RawRecord:
         resource=f"QuestionnaireResponse/{response.id}" if response.id else None,
         subject=response.subject.reference if response.subject is not None else None,
     )
-    return RawRecord(origin, document, field_names={k: f"linkId {k}" for k in findings})
+    names = {k: f"linkId {shown(k, as_text=True)}" for k in findings} | {"date": "authored"}
+    return RawRecord(origin, document, field_names=names, problems=tuple(problems))
 
 
 def _first_error(error: Exception) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return " ".join(lines[1:3]) if len(lines) > 1 else (lines[0] if lines else "invalid")
+    details = getattr(error, "errors", None)
+    if callable(details):
+        try:
+            first = details()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            return f"{shown(where, as_text=True)}: {shown(first['msg'], as_text=True)}"
+        except Exception:  # not pydantic's shape after all: fall back to its type
+            pass
+    if isinstance(error, RecursionError):
+        return "nested too deep"
+    return type(error).__name__
 
 
-def _flatten(items: list[Any]) -> Iterator[tuple[str, list[Any]]]:
-    for item in items:
-        answers = [_answer_value(answer) for answer in item.answer or []]
+def _answered_items(items: list[Any]) -> Iterator[tuple[str, list[Any]]]:
+    """(linkId, answers) of every item with answers, nested items included, in document
+    order; walked without recursion, so deep nesting cannot exhaust the stack."""
+    stack: list[Iterator[Any]] = [iter(items)]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+            continue
+        answers = list(item.answer or [])
         if answers:
             yield item.linkId, answers
-        yield from _flatten(item.item or [])
-        for answer in item.answer or []:
-            yield from _flatten(answer.item or [])
+        nested = [child for answer in answers for child in answer.item or []]
+        stack.append(iter([*(item.item or []), *nested]))
+
+
+class _Unread:
+    """An answer whose value the reader does not take: an error, never a silent unknown."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
 
 
 def _answer_value(answer: Any) -> Any:
-    for name in ("valueBoolean", "valueInteger", "valueDecimal", "valueString"):
-        value = getattr(answer, name, None)
-        if value is not None:
-            return float(value) if isinstance(value, Decimal) else value
-    if answer.valueCoding is not None:
-        return answer.valueCoding.code
-    return None
+    given = [
+        name
+        for name in type(answer).model_fields
+        if name.startswith("value") and not name.endswith("__ext")
+        if getattr(answer, name, None) is not None
+    ]
+    if not given:
+        return _Unread("an answer without a value", "give valueBoolean, valueCoding, ...")
+    name = given[0]
+    value = getattr(answer, name)
+    if name not in READ_VALUES:
+        return _Unread(f"{name} is not read", "answer with " + ", ".join(READ_VALUES))
+    if name == "valueCoding":
+        if value.code is None:
+            return _Unread("valueCoding has no code", "the code is the choice id")
+        return value.code
+    if name == "valueQuantity":
+        if value.value is None:
+            return _Unread("valueQuantity has no value")
+        value = value.value
+    if isinstance(value, Decimal):
+        return _decimal_number(value)
+    return value
+
+
+def _decimal_number(value: Decimal) -> int | float:
+    """A whole decimal as an int (a score of 6.0 is 6), any other as a float."""
+    if value.is_finite() and value == value.to_integral_value() and abs(value) < 10**15:
+        return int(value)
+    return float(value)

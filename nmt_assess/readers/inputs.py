@@ -1,24 +1,38 @@
-"""Turn the command line's PATH arguments into inputs, and inputs into a stream of records."""
+"""Turn the command line's PATH arguments into inputs, and inputs into a stream of records.
+
+Standard input, and a path that is a pipe or a device (`<(process substitution)` gives
+/dev/fd/63), is read once, as a stream: its format is told from its content when no suffix or
+--input-format names it. A UTF-8 byte-order mark is ignored in every format.
+"""
 
 from __future__ import annotations
 
-import csv
 import glob
 import io
-from collections.abc import Iterator, Mapping
+import itertools
+import re
+import stat
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from nmt_assess.models import Finding
 from nmt_assess.problems import Problem
-from nmt_assess.readers.csv_reader import ColumnMap, check_header, csv_records
-from nmt_assess.readers.documents import fast_jsonl_record, json_records, yaml_records
+from nmt_assess.readers.csv_reader import ColumnMap, check_header, csv_records, csv_rows
+from nmt_assess.readers.documents import (
+    JsonProblem,
+    fast_jsonl_record,
+    json_records,
+    parse_json,
+    yaml_records,
+)
 from nmt_assess.readers.records import Origin, RawRecord, unparsable
 
 KINDS = ("yaml", "json", "jsonl", "csv")
 _SUFFIX_KIND = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl", ".csv": "csv"}
 STDIN_LABEL = "<stdin>"
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,10 @@ def expand_inputs(arguments: list[str], input_format: str | None) -> list[Input]
                 p for p in path.rglob("*") if p.suffix.lower() in _SUFFIX_KIND and p.is_file()
             )
             inputs.extend(Input(p, input_format or _SUFFIX_KIND[p.suffix.lower()]) for p in found)
+        elif _is_stream(path):  # a pipe or device: the suffix, if any, or its content tells
+            inputs.append(
+                Input(path, input_format or _SUFFIX_KIND.get(path.suffix.lower(), "auto"))
+            )
         elif path.is_file():
             kind = input_format or _SUFFIX_KIND.get(path.suffix.lower())
             if kind is None:
@@ -80,6 +98,15 @@ def expand_inputs(arguments: list[str], input_format: str | None) -> list[Input]
     return inputs
 
 
+def _is_stream(path: Path) -> bool:
+    """A FIFO, a character device or a socket: read once, never stat'ed for size or re-read."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
 def read_records(
     source: Input,
     catalog: Mapping[str, Finding],
@@ -97,67 +124,72 @@ def read_records(
     if not hasattr(stream, "peek"):  # a stand-in for stdin, as in tests: give it a buffer
         stream = io.BufferedReader(io.BytesIO(stream.read()))
     try:
-        kind = _sniff(stream) if source.kind == "auto" else source.kind
-        if kind is None:
-            raise InputError(
-                [
-                    Problem(
-                        label,
-                        None,
-                        "input",
-                        "cannot tell the format",
-                        "give --input-format yaml|json|jsonl|csv",
-                    )
-                ]
-            )
-        if kind == "jsonl":
+        if source.kind == "auto":
+            yield from _sniffed_records(stream, label, notices, catalog)
+        elif source.kind == "jsonl":
             yield from _jsonl(stream, label)
-        elif kind == "csv":
-            text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
-            header_problems: list[Problem] = []
-            yield from csv_records(text, label, catalog, column_map, header_problems)
-            text.detach()
-            if header_problems:
-                raise InputError(header_problems)
+        elif source.kind == "csv":
+            yield from _csv(stream, label, catalog, column_map)
         else:
-            yield from _whole_document(stream.read(), label, kind, notices)
+            yield from _whole_document(stream.read(), label, source.kind, notices, catalog)
     finally:
         if source.path is not None:
             stream.close()
 
 
+def _csv(
+    stream: BinaryIO, label: str, catalog: Mapping[str, Finding], column_map: ColumnMap
+) -> Iterator[RawRecord]:
+    text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+    header_problems: list[Problem] = []
+    yield from csv_records(text, label, catalog, column_map, header_problems)
+    text.detach()
+    if header_problems:
+        raise InputError(header_problems)
+
+
 def check_csv_headers(
     inputs: list[Input], catalog: Mapping[str, Finding], column_map: ColumnMap
 ) -> None:
-    """Before any scoring: every CSV file's columns must name findings (a configuration error)."""
+    """Before any scoring: every CSV file's columns must name findings (a configuration error).
+    A pipe is not read twice: its header is checked as it is read."""
     problems: list[Problem] = []
     for source in inputs:
-        if source.kind != "csv" or source.path is None:
+        if source.kind != "csv" or source.path is None or _is_stream(source.path):
             continue
         try:
             with source.path.open(encoding="utf-8", errors="surrogateescape", newline="") as text:
-                header = next(csv.reader(text), None)
+                reader, line_of = csv_rows(text)
+                header = next(reader, None)
         except OSError as error:
             problems.append(Problem(source.label, None, "file", f"cannot read: {error.strerror}"))
             continue
         if header is not None:
-            problems.extend(check_header(header, catalog, column_map, source.label))
+            problems.extend(check_header(header, catalog, column_map, source.label, line_of()))
     if problems:
         raise InputError(problems)
 
 
-def _jsonl(stream: BinaryIO, label: str) -> Iterator[RawRecord]:
+def _jsonl(stream: Iterable[bytes], label: str) -> Iterator[RawRecord]:
     record = 0
     for number, raw in enumerate(stream, 1):
+        if number == 1:
+            raw = raw.removeprefix(_BOM)
         if raw.isspace() or not raw:
             continue  # a blank line is not a record
         record += 1
         yield fast_jsonl_record(raw, label, number, record)
 
 
-def _whole_document(data: bytes, label: str, kind: str, notices: list[str]) -> Iterator[RawRecord]:
+def _whole_document(
+    data: bytes,
+    label: str,
+    kind: str,
+    notices: list[str],
+    catalog: Mapping[str, Finding] | None = None,
+) -> Iterator[RawRecord]:
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         yield unparsable(
             Origin(label, None, 1),
@@ -167,12 +199,55 @@ def _whole_document(data: bytes, label: str, kind: str, notices: list[str]) -> I
         )
         return
     if kind == "json":
-        yield from json_records(text, label, notices)
+        yield from json_records(text, label, notices, catalog)
     else:
         yield from yaml_records(text, label)
 
 
-def _sniff(stream: BinaryIO) -> str | None:
-    """Standard input in JSONL is the usual case for scripts; anything else must be named."""
-    head: bytes = stream.peek(64)  # type: ignore[attr-defined]
-    return "jsonl" if head.lstrip()[:1] == b"{" else None
+def _sniffed_records(
+    stream: BinaryIO, label: str, notices: list[str], catalog: Mapping[str, Finding]
+) -> Iterator[RawRecord]:
+    """Records of a stream whose format nothing names, told from its content. A list is one
+    JSON document. A first line that opens and closes a JSON object starts JSON Lines, streamed.
+    Any other text starting with `{` is one JSON document (pretty-printed) when it parses as
+    one, else JSON Lines, where each line stands or fails alone and nothing is lost."""
+    first = stream.readline().removeprefix(_BOM)
+    start = first.lstrip()[:1]
+    if start not in (b"{", b"["):
+        raise InputError(
+            [
+                Problem(
+                    label,
+                    None,
+                    "input",
+                    "cannot tell the format",
+                    "give --input-format yaml|json|jsonl|csv",
+                )
+            ]
+        )
+    if start == b"{" and _closes_itself(first):
+        yield from _jsonl(itertools.chain([first], stream), label)
+        return
+    data = first + stream.read()
+    if start == b"[" or _is_one_json_document(data):
+        yield from _whole_document(data, label, "json", notices, catalog)
+    else:
+        yield from _jsonl(io.BytesIO(data), label)
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _closes_itself(line: bytes) -> bool:
+    """True when every bracket the line opens, outside strings, it also closes."""
+    bare = _JSON_STRING.sub(b"", line)
+    opened = bare.count(b"{") + bare.count(b"[")
+    return opened > 0 and opened == bare.count(b"}") + bare.count(b"]")
+
+
+def _is_one_json_document(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not isinstance(parse_json(text), JsonProblem)

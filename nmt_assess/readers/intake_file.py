@@ -24,14 +24,16 @@ def read_intake_file(path: Path | str, ruleset: Ruleset) -> Intake:
 
 def parse_intake_text(data: bytes, label: str, ruleset: Ruleset) -> Intake:
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         problem = Problem(
             label, None, "file", f"not UTF-8 text (byte {error.start})", "save the file as UTF-8"
         )
         raise ProblemsError([problem]) from None
-    reader = json_records if label.lower().endswith(".json") else yaml_records
-    records = list(reader(text, label))
+    if label.lower().endswith(".json"):
+        records = list(json_records(text, label, [], ruleset.findings))
+    else:
+        records = list(yaml_records(text, label))
     if len(records) != 1:
         problem = Problem(label, None, "file", f"holds {len(records)} intakes, expected one")
         raise ProblemsError([problem])

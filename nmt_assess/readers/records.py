@@ -2,6 +2,8 @@
 
 Readers yield RawRecords; validating one against the catalog gives an Intake or located
 Problems. Every input record becomes exactly one RawRecord, so nothing a user gave is lost.
+`validate_record` is the one place a record becomes an intake, and it never raises: whatever a
+record holds, the batch gets an intake or an error record for it and goes on.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ class RawRecord:
     key_lines: Mapping[str, int] = field(default_factory=dict)
     #: How the input names a finding (a CSV column, a FHIR linkId), used in messages.
     field_names: Mapping[str, str] = field(default_factory=dict)
-    #: Why the record could not be parsed at all.
+    #: Why the record could not be parsed at all (no document), or what the reader found wrong
+    #: with parts of it (reported with whatever validating the document finds).
     problems: tuple[Problem, ...] = ()
     #: The JSONL line, when `document` came from the fast parser: a record the fast scorer
     #: declines is read again by the reference parser, so its errors read the same.
@@ -52,13 +55,30 @@ class RawRecord:
 
 
 def validate_record(record: RawRecord, catalog: Mapping[str, Finding]) -> Intake | list[Problem]:
-    """The record's intake, or every problem with it, located as precisely as its format allows."""
-    if record.problems:
+    """The record's intake, or every problem with it, located as precisely as its format allows.
+    Total: a record that breaks validation itself is an error, never an exception."""
+    try:
+        return _validate(record, catalog)
+    except Exception as error:  # the guarantee of one output per input; nothing expected lands here
+        where = record.origin
+        return [
+            Problem(
+                where.file,
+                where.line,
+                "intake",
+                f"cannot be validated ({type(error).__name__})",
+                "please report this with the record",
+            )
+        ]
+
+
+def _validate(record: RawRecord, catalog: Mapping[str, Finding]) -> Intake | list[Problem]:
+    if record.document is None and record.problems:  # not parsed: nothing more to check
         return list(record.problems)
     result = validate_intake(record.document, catalog)
     if isinstance(result, Intake):
-        return result
-    problems = []
+        return list(record.problems) or result
+    problems = list(record.problems)
     for problem in result:
         key = str(problem.path[-1]) if problem.path else ""
         line = record.key_lines.get(key, record.origin.line)
@@ -67,6 +87,31 @@ def validate_record(record: RawRecord, catalog: Mapping[str, Finding]) -> Intake
             label = f"{record.field_names[key]} ({problem.field})"
         problems.append(Problem(record.origin.file, line, label, problem.message, problem.hint))
     return problems
+
+
+def record_intake_id(record: RawRecord) -> str | None:
+    """The id an error record names: the id as written when it is text or a whole number."""
+    document = record.document
+    intake_id = document.get("id") if isinstance(document, Mapping) else None
+    if isinstance(intake_id, str):
+        return intake_id
+    if type(intake_id) is int and intake_id.bit_length() < 14_000:
+        return str(intake_id)
+    return None
+
+
+def nests_deeper_than(document: Any, limit: int) -> bool:
+    """True when lists and mappings nest deeper than `limit`; counted without recursion."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, Mapping):
+            stack.extend((child, depth + 1) for child in value.values())
+        elif isinstance(value, list):
+            stack.extend((child, depth + 1) for child in value)
+    return False
 
 
 def unparsable(origin: Origin, field_name: str, message: str, hint: str | None = None) -> RawRecord:
