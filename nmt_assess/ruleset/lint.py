@@ -12,33 +12,50 @@ from nmt_assess.marked_yaml import YamlSyntaxError, load_marked, position_of
 from nmt_assess.models import Ruleset
 from nmt_assess.problems import Problem, did_you_mean, lint_order
 from nmt_assess.ruleset.checks import warnings
-from nmt_assess.ruleset.loader import read_packs
+from nmt_assess.ruleset.loader import (
+    Place,
+    case_files,
+    read_packs,
+    report_validation_error,
+    same_stem_problems,
+)
 
 
 def lint(chain: list[Path], case_packs: list[Path]) -> tuple[Ruleset | None, list[Problem]]:
-    """The ruleset (None when it cannot be built) and every problem, sorted by place."""
+    """The ruleset (None when it cannot be built) and every problem, sorted by place: the
+    errors of every file, the warnings and every case, in one run."""
     ruleset, problems, where = read_packs(chain)
     problems = list(problems)
-    if ruleset is not None and not any(p.severity == "error" for p in problems):
+    if ruleset is not None:
         problems.extend(warnings(ruleset, where))
-        for pack in case_packs:
-            for path in sorted((pack / "cases").glob("*.y*ml")):
-                problems.extend(lint_case(path, ruleset))
-    return ruleset, sorted(problems, key=lint_order)
+    for pack in case_packs:
+        files = case_files(pack)
+        problems.extend(same_stem_problems(files))
+        for path in files:
+            problems.extend(lint_case(path, ruleset))
+    return ruleset, sorted(set(problems), key=lambda p: (*lint_order(p), p.field, p.check))
 
 
-def lint_case(path: Path, ruleset: Ruleset) -> list[Problem]:
+def lint_case(path: Path, ruleset: Ruleset | None) -> list[Problem]:
+    """A case's problems: its own shape always, its ids and findings when there is a ruleset."""
     from nmt_assess.cases import Case
     from nmt_assess.intake import validate_intake
 
     label = str(path)
     try:
-        document = load_marked(path.read_text(encoding="utf-8"))
+        document = load_marked(path.read_bytes().decode("utf-8-sig"))
     except YamlSyntaxError as error:
         check = "duplicate-key" if error.duplicate else "yaml-syntax"
         return [Problem(label, error.line, "yaml", error.message, col=error.col, check=check)]
-    except (OSError, UnicodeDecodeError) as error:
-        return [Problem(label, None, "file", f"cannot read: {error}", check="unreadable")]
+    except UnicodeDecodeError as error:
+        return [
+            Problem(label, None, "file", f"not UTF-8 text (byte {error.start})", check="encoding")
+        ]
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return [Problem(label, None, "file", f"cannot read: {reason}", check="unreadable")]
+    except (RecursionError, MemoryError):
+        return [Problem(label, None, "yaml", "nested too deeply to read", check="yaml-syntax")]
     problems: list[Problem] = []
 
     def add(
@@ -47,15 +64,29 @@ def lint_case(path: Path, ruleset: Ruleset) -> list[Problem]:
         line, col = position_of(document, path_in_file)
         problems.append(Problem(label, line, field, message, hint, col=col, check=check))
 
+    if document is None:
+        return [
+            Problem(
+                label,
+                1,
+                "file",
+                "empty file",
+                "give the case, or delete the file",
+                col=1,
+                check="case-schema",
+            )
+        ]
     try:
         case = Case.model_validate(document)
     except ValidationError as error:
-        for detail in error.errors():
-            loc = tuple(detail["loc"])
-            add(loc, ".".join(map(str, loc)) or "case", str(detail["msg"]), "case-schema")
+        report_validation_error(error, Place(label, document, (), ""), problems, "case-schema")
         return problems
+    except RecursionError:
+        return [Problem(label, None, "value", "nested too deeply", check="case-schema")]
     if case.id != path.stem:
         add(("id",), "id", f"must be '{path.stem}', the file's name", "case-id")
+    if ruleset is None:
+        return problems
     causes = [cause.id for cause in ruleset.causes]
     flags = [flag.id for flag in ruleset.red_flags]
     named: list[tuple[tuple[str, ...], str, list[str], str]] = [
