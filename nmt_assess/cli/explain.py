@@ -57,10 +57,10 @@ def case_leaders(packs: list[Path] | None) -> dict[str, str]:
     """Case id -> the cause it is led by, over the cases of every pack in use."""
     import yaml
 
-    from nmt_assess.ruleset import pack_chain
+    from nmt_assess.ruleset import case_files, pack_chain
 
     leaders = {}
-    for path in sorted(p for pack in pack_chain(packs) for p in (pack / "cases").glob("*.yaml")):
+    for path in sorted(p for pack in pack_chain(packs) for p in case_files(pack)):
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         if isinstance(document, dict) and isinstance(document.get("leading_cause"), str):
             leaders[path.stem] = document["leading_cause"]

@@ -121,12 +121,12 @@ def _load_cases(packs: list[Path] | None) -> dict[str, Case]:
     import yaml
 
     from nmt_assess.cases import Case
-    from nmt_assess.ruleset import pack_chain
+    from nmt_assess.ruleset import case_files, pack_chain
 
     return {
         path.stem: Case.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
         for pack in pack_chain(packs)
-        for path in sorted((pack / "cases").glob("*.yaml"))
+        for path in case_files(pack)
     }
 
 

@@ -18,6 +18,7 @@ from nmt_assess.ruleset.loader import (
     read_packs,
     report_validation_error,
     same_stem_problems,
+    unreadable_value,
 )
 
 
@@ -56,6 +57,8 @@ def lint_case(path: Path, ruleset: Ruleset | None) -> list[Problem]:
         return [Problem(label, None, "file", f"cannot read: {reason}", check="unreadable")]
     except (RecursionError, MemoryError):
         return [Problem(label, None, "yaml", "nested too deeply to read", check="yaml-syntax")]
+    except ValueError as error:  # a value YAML cannot build, such as a 5,000-digit number
+        return [Problem(label, None, "yaml", unreadable_value(error), check="yaml-syntax")]
     problems: list[Problem] = []
 
     def add(

@@ -505,6 +505,11 @@ class _PackReader:
                 Problem(label, None, "yaml", "nested too deeply to read", check="yaml-syntax")
             )
             return None
+        except ValueError as error:  # a value YAML cannot build, such as a 5,000-digit number
+            self.merge.problems.append(
+                Problem(label, None, "yaml", unreadable_value(error), check="yaml-syntax")
+            )
+            return None
         if document is None:
             self.merge.problems.append(
                 Problem(
@@ -1105,6 +1110,10 @@ def _range_hint(path: tuple[Any, ...]) -> str | None:
     if last == "prior":
         return f"a prior is a number from {PRIOR_MIN:g} to {PRIOR_MAX:g}"
     return None
+
+
+def unreadable_value(error: ValueError) -> str:
+    return f"a value that cannot be read: {shown(str(error), 80).strip(chr(39))}"
 
 
 def shown(value: Any, limit: int = 40) -> str:

@@ -7,6 +7,7 @@ editor checks its files wherever the pack is moved and whichever nmt-assess is i
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 from pathlib import Path
 
@@ -123,6 +124,8 @@ def write_scaffold(folder: Path) -> list[Path]:
     written: list[Path] = []
     try:
         for directory in folders:
+            if directory.exists() and not directory.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(directory))
             if not directory.is_dir():
                 directory.mkdir()
                 made.append(directory)
