@@ -277,6 +277,18 @@ def test_a_pack_folder_that_is_not_a_folder_is_one_error(tmp_path: Path) -> None
     assert missing.exit_code == 2 and "pack: does not exist" in missing.stdout
 
 
+@pytest.mark.parametrize("relative", ["pack.yaml", "findings.yaml", "red_flags.yaml"])
+def test_a_fifo_in_place_of_a_pack_file_is_an_error_not_a_hang(
+    tmp_path: Path, relative: str
+) -> None:
+    pack = overlay(tmp_path, {})
+    (pack / relative).unlink(missing_ok=True)
+    os.mkfifo(pack / relative)
+    lines, code = lint_problems(pack)
+    assert code == 2
+    assert f"{pack}/{relative}:1:1: error: [unreadable] file: not a regular file" in lines
+
+
 def test_deeply_nested_conditions_are_an_error_not_a_crash(tmp_path: Path) -> None:
     depth = 3000
     condition = "{not: " * depth + "age" + "}" * depth

@@ -112,6 +112,8 @@ def is_standalone(root: Path) -> bool:
 
 def _pack_document(root: Path) -> Any:
     path = yaml_file(root, PACK_FILE)
+    if not path.is_file():
+        return None
     try:
         return load_marked(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YamlSyntaxError, RecursionError):
@@ -464,8 +466,14 @@ class _PackReader:
         """The file's YAML, or None (with the problem reported) when it is absent or unusable."""
         name = self._name(relative)
         label = self._label(relative)
+        path = self.root / name
+        if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
+            self.merge.problems.append(
+                Problem(label, None, "file", "not a regular file", check="unreadable")
+            )
+            return None
         try:
-            data = (self.root / name).read_bytes()
+            data = path.read_bytes()
         except FileNotFoundError:
             if required:
                 hint = "every rule pack needs this file"
