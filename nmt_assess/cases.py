@@ -70,13 +70,15 @@ def unmet_expectations(assessment: Assessment, expect: Expectation) -> list[str]
     return failures
 
 
-def read_case(path: Path, ruleset: Ruleset) -> Case | list[Problem]:
-    """The case in `path`, or every problem with it, located (file:line, field, check id).
+def read_case(path: Path, ruleset: Ruleset | None) -> Case | list[Problem]:
+    """The case in `path`, or every problem with it, located (file:line, field, check id): its
+    own shape always, its ids and findings when there is a ruleset.
 
     The one case loader: `rules lint`, `rules test`, `practice` and `explain` all read cases
     through it, so a bad case file is the same located error everywhere."""
     from nmt_assess.intake import validate_intake
     from nmt_assess.marked_yaml import YamlSyntaxError, load_marked, position_of
+    from nmt_assess.ruleset.loader import Place, report_validation_error, unreadable_value
 
     label = str(path)
     try:
@@ -90,9 +92,13 @@ def read_case(path: Path, ruleset: Ruleset) -> Case | list[Problem]:
     except OSError as error:
         message = f"cannot read: {error.strerror or error}"
         return [Problem(label, None, "file", message, check="unreadable")]
-    except (RecursionError, ValueError, MemoryError) as error:
-        message = f"cannot be read: {type(error).__name__}"
-        return [Problem(label, None, "yaml", message, check="yaml-syntax")]
+    except (RecursionError, MemoryError):
+        return [Problem(label, None, "yaml", "nested too deeply to read", check="yaml-syntax")]
+    except ValueError as error:  # a value YAML cannot build, such as a 5,000-digit number
+        return [Problem(label, None, "yaml", unreadable_value(error), check="yaml-syntax")]
+    if document is None:
+        hint = "give the case, or delete the file"
+        return [Problem(label, 1, "file", "empty file", hint, col=1, check="case-schema")]
     problems: list[Problem] = []
 
     def add(
@@ -104,12 +110,14 @@ def read_case(path: Path, ruleset: Ruleset) -> Case | list[Problem]:
     try:
         case = Case.model_validate(document)
     except ValidationError as error:
-        for detail in error.errors():
-            loc = tuple(detail["loc"])
-            add(loc, ".".join(map(str, loc)) or "case", str(detail["msg"]), "case-schema")
+        report_validation_error(error, Place(label, document, (), ""), problems, "case-schema")
         return problems
+    except RecursionError:
+        return [Problem(label, None, "value", "nested too deeply", check="case-schema")]
     if case.id != path.stem:
         add(("id",), "id", f"must be '{path.stem}', the file's name", "case-id")
+    if ruleset is None:
+        return problems
     causes = [cause.id for cause in ruleset.causes]
     flags = [flag.id for flag in ruleset.red_flags]
     named: list[tuple[tuple[str, ...], str, list[str], str]] = [
@@ -134,22 +142,14 @@ def read_case(path: Path, ruleset: Ruleset) -> Case | list[Problem]:
     return problems or case
 
 
-def case_files(packs: Sequence[Path]) -> list[Path]:
-    """The case files of the given pack folders, in pack order (.yaml and .yml alike)."""
-    return [
-        path
-        for pack in packs
-        for path in sorted((pack / "cases").glob("*"))
-        if path.suffix in (".yaml", ".yml") and not path.name.startswith(".")
-    ]
-
-
 def read_cases(packs: Sequence[Path], ruleset: Ruleset) -> tuple[dict[str, Case], list[Problem]]:
     """Every usable case of the packs by id (a later pack's case replaces one of the same id),
     and the problems of the case files that cannot be used."""
     cases: dict[str, Case] = {}
     problems: list[Problem] = []
-    for path in case_files(packs):
+    from nmt_assess.ruleset.loader import case_files
+
+    for path in (path for pack in packs for path in case_files(pack)):
         result = read_case(path, ruleset)
         if isinstance(result, Case):
             cases[result.id] = result

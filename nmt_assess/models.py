@@ -13,10 +13,12 @@ from enum import Enum
 from typing import Annotated, Any, Literal, Protocol, Union
 
 from pydantic import (
+    AllowInfNan,
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
+    Strict,
     Tag,
     field_validator,
     model_validator,
@@ -24,6 +26,15 @@ from pydantic import (
 
 #: An answered finding: yes/no, a number, one choice or a list of choices.
 Value = Union[bool, int, float, str, tuple[str, ...]]
+
+
+#: A number a rule pack gives: an int or a float, never true/false or quoted text, never inf or nan.
+PackNumber = Annotated[float, Strict(), AllowInfNan(False)]
+#: Likelihood ratios and priors a pack may give. Beyond these a figure is a typo or a certainty
+#: that odds cannot carry, and the products of a few dozen rules would leave floating point.
+LR_MIN, LR_MAX = 0.001, 1000.0
+PRIOR_MIN, PRIOR_MAX = 0.001, 0.999
+LikelihoodRatio = Annotated[PackNumber, Field(ge=LR_MIN, le=LR_MAX)]
 
 
 class Findings(Protocol):
@@ -57,8 +68,8 @@ class Finding(Frozen):
     meaning: str
     how_to: str | None = None
     unit: str | None = None
-    min: float | None = None
-    max: float | None = None
+    min: PackNumber | None = None
+    max: PackNumber | None = None
     choices: tuple[str, ...] | None = None
 
     @model_validator(mode="after")
@@ -94,11 +105,13 @@ class FindingTest(Frozen):
     """A test of one finding: yes (default), an explicit value, a comparison, or choice overlap."""
 
     finding: str
-    is_: bool | str | None = Field(default=None, alias="is")
-    gt: float | None = None
-    gte: float | None = None
-    lt: float | None = None
-    lte: float | None = None
+    is_: Annotated[bool, Strict()] | Annotated[str, Strict()] | None = Field(
+        default=None, alias="is"
+    )
+    gt: PackNumber | None = None
+    gte: PackNumber | None = None
+    lt: PackNumber | None = None
+    lte: PackNumber | None = None
     in_: tuple[str, ...] | None = Field(default=None, alias="in")
     any_of: tuple[str, ...] | None = None
     all_of: tuple[str, ...] | None = None
@@ -202,7 +215,7 @@ class Not(Frozen):
 
 
 class AtLeast(Frozen):
-    at_least: int = Field(ge=1)
+    at_least: Annotated[int, Strict()] = Field(ge=1)
     of: tuple[Condition, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -286,7 +299,7 @@ def _expand_shorthand(value: Any) -> Any:
 class Weight(Frozen):
     """A likelihood ratio, with the named strength it came from when it was hand-set."""
 
-    lr: float = Field(gt=0)
+    lr: LikelihoodRatio
     strength: str | None = None
 
     @property
@@ -333,7 +346,7 @@ class Cause(Frozen):
     id: str
     title: str
     description: str
-    prior: float = Field(gt=0, lt=1)
+    prior: PackNumber = Field(ge=PRIOR_MIN, le=PRIOR_MAX)
     prior_note: str
     groups: tuple[Group, ...] = ()
     rules: tuple[Rule, ...]
@@ -397,7 +410,7 @@ class RedFlag(Frozen):
 
 class Band(Frozen):
     label: str
-    below: float | None = Field(default=None, gt=0, le=1)
+    below: PackNumber | None = Field(default=None, gt=0, le=1)
 
 
 class Referral(Frozen):

@@ -444,11 +444,15 @@ def extreme_pack(tmp_path: Path) -> Path:
     pack = tmp_path / "extreme"
     shutil.copytree(MINI_PACK, pack)
     alpha = pack / "causes" / "alpha.yaml"
+    # the extremes a pack may hold, enough of them (ln 1000 x 105 > 709) that their product
+    # overflows a float, and few enough that the batch path still takes the pack
     rules = "".join(
-        f"  - {{id: alpha.tiny{n}, when: a, lr: 1.0e-300, because: Tiny.}}\n"
-        f"  - {{id: alpha.huge{n}, when: b, lr: 1.0e+300, because: Huge.}}\n"
-        f"  - {{id: alpha.least{n}, when: {{finding: pain, gte: 1}}, lr: 5.0e-324, because: L.}}\n"
-        for n in range(12)
+        f"  - {{id: alpha.tiny{n}, when: a, lr: 0.001, because: Tiny.}}\n"
+        f"  - {{id: alpha.huge{n}, when: b, lr: 1000, because: Huge.}}\n"
+        for n in range(105)
+    ) + "".join(
+        f"  - {{id: alpha.least{n}, when: {{finding: pain, gte: 1}}, lr: 0.001, because: L.}}\n"
+        for n in range(20)
     )
     alpha.write_text(alpha.read_text(encoding="utf-8") + rules, encoding="utf-8")
     return pack

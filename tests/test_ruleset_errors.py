@@ -50,7 +50,10 @@ def test_unknown_named_strength(pack: Path) -> None:
 
 def test_likelihood_ratio_must_be_positive(pack: Path) -> None:
     add_rule(pack, "  - id: beta.x\n    when: a\n    lr: 0\n    because: x\n")
-    assert problems(pack) == ["causes/beta.yaml:12: rules.3.lr: must be greater than 0"]
+    assert problems(pack) == [
+        "causes/beta.yaml:12: rules.3.lr: must be at least 0.001 "
+        "(a likelihood ratio is a number from 0.001 to 1000)"
+    ]
 
 
 def test_undeclared_group(pack: Path) -> None:

@@ -7,12 +7,14 @@ from typing import Annotated
 
 import typer
 
+RULES_ENVVAR = "NMT_ASSESS_RULES"
+
 RulesOption = Annotated[
     list[Path] | None,
     typer.Option(
         "--rules",
         help="A rule pack folder to layer over the default one (repeatable, in order; "
         "also NMT_ASSESS_RULES, folders separated by ':').",
-        envvar="NMT_ASSESS_RULES",
+        envvar=RULES_ENVVAR,
     ),
 ]

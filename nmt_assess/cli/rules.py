@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from nmt_assess.cli import exit_codes
+from nmt_assess.cli.options import RULES_ENVVAR, RulesOption
 
 if TYPE_CHECKING:
     from nmt_assess.models import Ruleset
@@ -20,8 +22,10 @@ app = typer.Typer(help="Author and check rule packs.", no_args_is_help=True, add
 PacksArgument = Annotated[
     list[Path] | None,
     typer.Argument(
-        help="Pack folders, layered in order over the default (default: the bundled pack).",
+        help="Pack folders, layered in order over the default unless the first stands alone "
+        f"(default: {RULES_ENVVAR}, else the bundled pack).",
         show_default=False,
+        envvar=RULES_ENVVAR,
     ),
 ]
 
@@ -98,7 +102,11 @@ def test_command(
 def schema_command(
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write one .schema.json file per kind here."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="A folder: one .schema.json file per kind in it. A FILE.json: all in one file.",
+        ),
     ] = None,
 ) -> None:
     """JSON Schema for pack, findings, cause, red-flag, referral, sources, case and intake files."""
@@ -108,13 +116,28 @@ def schema_command(
     if output is None:
         sys.stdout.write(json.dumps(schemas, indent=2) + "\n")
         return
+    files: dict[Path, Any]
+    if output.is_dir():
+        files = {output / name: schema for name, schema in schemas.items()}
+    elif output.suffix.lower() == ".json":
+        files = {output: schemas}
+    elif os.path.lexists(output):
+        _refuse(
+            f"{output}: not a folder (--output takes a folder, or a .json file for all the "
+            "schemas in one)"
+        )
+    else:
+        files = {output / name: schema for name, schema in schemas.items()}
     from nmt_assess.output import atomic_text_file
 
-    output.mkdir(parents=True, exist_ok=True)
-    for name, schema in schemas.items():
-        with atomic_text_file(output / name) as out:
-            out.write(json.dumps(schema, indent=2) + "\n")
-        print(output / name)
+    for path, schema in files.items():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_text_file(path) as out:
+                out.write(json.dumps(schema, indent=2) + "\n")
+        except OSError as error:
+            _refuse(f"{path}: cannot write: {error.strerror or error}")
+        print(path)
 
 
 @app.command("list")
@@ -147,7 +170,7 @@ def list_command(packs: PacksArgument = None) -> None:
 @app.command("show")
 def show_command(
     rule_id: Annotated[str, typer.Argument(help="A rule or red-flag id.", show_default=False)],
-    packs: Annotated[list[Path] | None, typer.Option("--rules", help="Packs to layer.")] = None,
+    packs: RulesOption = None,
 ) -> None:
     """One rule (or red flag): its condition in words, weights, source, and what it overrides."""
     from rich.console import Console
@@ -195,14 +218,31 @@ def show_command(
 def new_command(
     folder: Annotated[Path, typer.Argument(help="The new pack's folder.", show_default=False)],
 ) -> None:
-    """Scaffold a pack with a commented example of each kind and one case."""
+    """Scaffold a pack that lints clean: a commented example of each kind, one case, and the
+    JSON Schemas its files name (in schema/)."""
     from nmt_assess.ruleset.scaffold import write_scaffold
 
-    if folder.exists() and any(folder.iterdir()):
-        print(f"nmt-assess: {folder} exists and is not empty; nothing was written", file=sys.stderr)
-        raise typer.Exit(exit_codes.UNUSABLE_INPUT)
-    for path in write_scaffold(folder):
+    if os.path.lexists(folder):
+        if folder.is_symlink() or not folder.is_dir():
+            _refuse(f"{folder}: exists and is not a folder; nothing was written")
+        try:
+            empty = not any(folder.iterdir())
+        except OSError as error:
+            _refuse(f"{folder}: cannot read: {error.strerror or error}; nothing was written")
+        if not empty:
+            _refuse(f"{folder}: exists and is not empty; nothing was written")
+    try:
+        written = write_scaffold(folder)
+    except OSError as error:
+        where = error.filename or folder
+        _refuse(f"{where}: cannot write: {error.strerror or error}; nothing was written")
+    for path in written:
         print(path)
+
+
+def _refuse(message: str) -> NoReturn:
+    print(f"nmt-assess: {message}", file=sys.stderr)
+    raise typer.Exit(exit_codes.UNUSABLE_INPUT)
 
 
 def _load(packs: list[Path] | None) -> Ruleset:
@@ -217,20 +257,20 @@ def _load(packs: list[Path] | None) -> Ruleset:
 
 
 def _run_cases(ruleset: Ruleset, packs: list[Path], only: str | None) -> list[dict[str, Any]]:
-
     from nmt_assess.cases import Case, read_case, unmet_expectations
     from nmt_assess.engine import Engine
     from nmt_assess.intake import validate_intake
     from nmt_assess.models import Intake
+    from nmt_assess.ruleset.loader import case_files
 
     engine = Engine(ruleset)
     results = []
     for pack in packs:
-        for path in sorted((pack / "cases").glob("*.y*ml")):
+        for path in case_files(pack):
             if only is not None and path.stem != only:
                 continue
             case = read_case(path, ruleset)
-            assert isinstance(case, Case)  # lint has checked every case
+            assert isinstance(case, Case)  # lint has read and checked every case
             intake = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
             assert isinstance(intake, Intake)
             assessment = engine.score(intake)

@@ -36,6 +36,53 @@ _OPERATORS_BY_TYPE: dict[FindingType, set[str]] = {
 LR_HIGH, LR_LOW = 20.0, 0.05
 FEW_RULES = 5
 
+#: Every check lint runs, by id, with its severity. docs/rules.md describes each (a test keeps
+#: the two in step); `lint_ignore` names them.
+CHECKS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "yaml-syntax",
+            "duplicate-key",
+            "encoding",
+            "unreadable",
+            "schema",
+            "missing-file",
+            "duplicate-file",
+            "unlisted-cause",
+            "cause-id",
+            "unknown-finding",
+            "unknown-group",
+            "unknown-source",
+            "unknown-cause",
+            "unknown-region",
+            "unknown-rule",
+            "unknown-strength",
+            "unknown-check",
+            "duplicate-id",
+            "impossible-condition",
+            "protected-red-flag",
+            "case-schema",
+            "case-id",
+            "case-unknown-id",
+            "case-finding",
+        ),
+        "error",
+    ),
+    **dict.fromkeys(
+        (
+            "missing-because",
+            "missing-source",
+            "lr-extreme",
+            "unused-finding",
+            "group-conflict",
+            "few-rules",
+        ),
+        "warning",
+    ),
+}
+#: What a rule's `lint_ignore` may name: the warnings about one rule. Errors are never ignored.
+RULE_IGNORABLE = ("missing-because", "missing-source", "lr-extreme", "group-conflict", "few-rules")
+
 Where = Callable[[str, str], Any]  # (kind, id) -> Place | None
 
 
@@ -68,9 +115,20 @@ class _Reporter:
 def check_ruleset(ruleset: Ruleset, where: Where) -> list[Problem]:
     report = _Reporter(where)
     cause_ids = {cause.id for cause in ruleset.causes}
+    for finding in ruleset.findings.values():
+        if finding.min is not None and finding.max is not None and finding.min >= finding.max:
+            report.add(
+                "finding",
+                finding.id,
+                ("min",),
+                "min",
+                f"min {finding.min:g} is not below max {finding.max:g}",
+                check="schema",
+            )
     for cause in ruleset.causes:
         groups = {group.id for group in cause.groups}
         for rule in cause.rules:
+            _check_lint_ignore(report, rule)
             if rule.group is not None and rule.group not in groups:
                 report.add(
                     "rule",
@@ -126,11 +184,11 @@ def warnings(ruleset: Ruleset, where: Where) -> list[Problem]:
     used: set[str] = set()
     for cause in ruleset.causes:
         if len(cause.rules) < FEW_RULES:
-            first = cause.rules[0].id if cause.rules else None
-            if first:
+            first = cause.rules[0] if cause.rules else None
+            if first and "few-rules" not in first.lint_ignore:
                 warn(
                     "rule",
-                    first,
+                    first.id,
                     (),
                     "cause",
                     f"cause '{cause.id}' has only {len(cause.rules)} rules",
@@ -139,9 +197,7 @@ def warnings(ruleset: Ruleset, where: Where) -> list[Problem]:
                 )
         for rule in cause.rules:
             used.update(rule.findings())
-            if "because" in rule.lint_ignore and not rule.because:
-                continue
-            if not rule.because.strip():
+            if not rule.because.strip() and "missing-because" not in rule.lint_ignore:
                 warn(
                     "rule",
                     rule.id,
@@ -173,8 +229,9 @@ def warnings(ruleset: Ruleset, where: Where) -> list[Problem]:
                             "lr-extreme",
                             "check the source, or add lint_ignore: [lr-extreme] with the reason",
                         )
-        for message, rule_id in _group_conflicts(cause.rules):
-            warn("rule", rule_id, ("group",), "group", message, "group-conflict")
+        for message, rule in _group_conflicts(cause.rules):
+            if "group-conflict" not in rule.lint_ignore:
+                warn("rule", rule.id, ("group",), "group", message, "group-conflict")
     used.update(f for flag in ruleset.red_flags for f in flag.when.findings())
     for finding_id in ruleset.findings:
         if finding_id not in used:
@@ -189,7 +246,30 @@ def warnings(ruleset: Ruleset, where: Where) -> list[Problem]:
     return report.problems
 
 
-def _group_conflicts(rules: tuple[Rule, ...]) -> Iterator[tuple[str, str]]:
+def _check_lint_ignore(report: _Reporter, rule: Rule) -> None:
+    for index, check in enumerate(rule.lint_ignore):
+        if check in RULE_IGNORABLE:
+            continue
+        severity = CHECKS.get(check)
+        if severity == "error":
+            message = f"'{check}' is an error; errors cannot be ignored"
+        elif severity == "warning":
+            message = f"'{check}' is not about one rule; a rule cannot ignore it"
+        else:
+            message = f"unknown check '{check}'"
+        report.add(
+            "rule",
+            rule.id,
+            ("lint_ignore", index),
+            f"lint_ignore.{index}",
+            message,
+            check="unknown-check",
+            hint=did_you_mean(check, RULE_IGNORABLE)
+            or "a rule can ignore: " + ", ".join(RULE_IGNORABLE),
+        )
+
+
+def _group_conflicts(rules: tuple[Rule, ...]) -> Iterator[tuple[str, Rule]]:
     """Two rules of one group that test the same answer and argue in opposite directions."""
     seen: dict[tuple[str, str, Any], Rule] = {}
     for rule in rules:
@@ -204,7 +284,7 @@ def _group_conflicts(rules: tuple[Rule, ...]) -> Iterator[tuple[str, str]]:
                     f"'{rule.id}' and '{other.id}' read the same answer and argue in opposite "
                     f"directions in group '{rule.group}'"
                 ),
-                rule.id,
+                rule,
             )
         seen.setdefault(key, rule)
 

@@ -5,9 +5,17 @@ these, and a test keeps the committed schemas in step with them."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from nmt_assess.models import LR_MAX, LR_MIN, PRIOR_MAX, PRIOR_MIN
+
+LikelihoodRatio = Annotated[float, Field(ge=LR_MIN, le=LR_MAX)]
+#: The warnings a rule may ignore (nmt_assess.ruleset.checks.RULE_IGNORABLE).
+IgnorableCheck = Literal[
+    "missing-because", "missing-source", "lr-extreme", "group-conflict", "few-rules"
+]
 
 
 class _File(BaseModel):
@@ -44,7 +52,7 @@ class AtLeastFile(_File):
 
 
 When = Union[str, FindingTestFile, AllFile, AnyFile, NotFile, AtLeastFile]
-Strength = Union[float, str]
+Strength = Union[LikelihoodRatio, str]
 
 
 class RuleFile(_File):
@@ -60,7 +68,9 @@ class RuleFile(_File):
         default="", description="One sentence: why the finding bears on the cause."
     )
     source: list[str] = Field(default_factory=list, description="Tags from sources.yaml.")
-    lint_ignore: list[str] = Field(default_factory=list)
+    lint_ignore: list[IgnorableCheck] = Field(
+        default_factory=list, description="Warnings this rule departs from on purpose."
+    )
 
 
 class GroupFile(_File):
@@ -72,7 +82,7 @@ class CauseFile(_File):
     id: str
     title: str | None = None
     description: str | None = None
-    prior: float | None = Field(default=None, gt=0, lt=1)
+    prior: float | None = Field(default=None, ge=PRIOR_MIN, le=PRIOR_MAX)
     prior_note: str | None = None
     groups: list[GroupFile] = Field(default_factory=list)
     rules: list[RuleFile] = Field(default_factory=list)
@@ -127,19 +137,23 @@ class RedFlagsFile(_File):
 
 class BandFile(_File):
     label: str
-    below: float | None = None
+    below: float | None = Field(default=None, gt=0, le=1)
 
 
 class PackFile(_File):
     name: str
     version: str
     description: str | None = None
-    extends: Literal["default", "none"] = "default"
+    extends: Literal["default", "none"] | None = Field(
+        default=None,
+        description="default: layered over the default pack; none: stands alone. Left out, a "
+        "pack that sets causes, bands and disclaimer stands alone, any other is layered.",
+    )
     disable: list[str] = Field(default_factory=list, description="Rule ids to switch off.")
     disclaimer: str | None = None
     causes: list[str] = Field(default_factory=list, description="Cause ids, in tie-break order.")
     bands: list[BandFile] | None = None
-    strengths: dict[str, float] = Field(default_factory=dict)
+    strengths: dict[str, LikelihoodRatio] = Field(default_factory=dict)
     referral: dict[str, str] | None = None
     client_information: list[str] = Field(default_factory=list)
 

@@ -9,22 +9,30 @@ from typing import Any
 from nmt_assess.models import Ruleset
 from nmt_assess.problems import Problem, lint_order
 from nmt_assess.ruleset.checks import warnings
-from nmt_assess.ruleset.loader import read_packs
+from nmt_assess.ruleset.loader import (
+    case_files,
+    read_packs,
+    same_stem_problems,
+)
 
 
 def lint(chain: list[Path], case_packs: list[Path]) -> tuple[Ruleset | None, list[Problem]]:
-    """The ruleset (None when it cannot be built) and every problem, sorted by place."""
+    """The ruleset (None when it cannot be built) and every problem, sorted by place: the
+    errors of every file, the warnings and every case, in one run."""
     ruleset, problems, where = read_packs(chain)
     problems = list(problems)
-    if ruleset is not None and not any(p.severity == "error" for p in problems):
+    if ruleset is not None:
         problems.extend(warnings(ruleset, where))
-        for pack in case_packs:
-            for path in sorted((pack / "cases").glob("*.y*ml")):
-                problems.extend(lint_case(path, ruleset))
-    return ruleset, sorted(problems, key=lint_order)
+    for pack in case_packs:
+        files = case_files(pack)
+        problems.extend(same_stem_problems(files))
+        for path in files:
+            problems.extend(lint_case(path, ruleset))
+    return ruleset, sorted(set(problems), key=lambda p: (*lint_order(p), p.field, p.check))
 
 
-def lint_case(path: Path, ruleset: Ruleset) -> list[Problem]:
+def lint_case(path: Path, ruleset: Ruleset | None) -> list[Problem]:
+    """A case's problems: its own shape always, its ids and findings when there is a ruleset."""
     from nmt_assess.cases import Case, read_case
 
     result = read_case(path, ruleset)

@@ -1,9 +1,12 @@
 """Load rule packs into one validated, cross-checked Ruleset.
 
 A pack is a folder with a `pack.yaml` and any of findings.yaml, causes/*.yaml, red_flags.yaml,
-referral.yaml, sources.yaml and cases/. `extends: default` layers it over the bundled pack;
-several packs layer in order. A later pack adds findings, rules and red flags, overrides a rule
-by id (the keys it gives replace the base rule's), disables rules, and adjusts a cause's prior.
+referral.yaml, sources.yaml and cases/ (`.yml` is read like `.yaml` everywhere). The first pack
+stands alone when it says `extends: none`, or when it says nothing and sets what only a complete
+pack sets (`causes`, `bands` and `disclaimer`: a copy of the default pack); otherwise it is
+layered over the bundled pack. Several packs layer in order. A later pack adds findings, rules
+and red flags, overrides a rule by id (the keys it gives replace the base rule's), disables
+rules, and adjusts a cause's prior.
 The default pack's red flags cannot be disabled, changed or weakened unless the pack says
 `extends: none`: safety is not optional.
 
@@ -13,16 +16,33 @@ a pack with any error raises ProblemsError and is never half-used.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from nmt_assess.marked_yaml import YamlSyntaxError, load_marked, position_of
-from nmt_assess.models import Cause, Finding, PackInfo, RedFlag, Referral, Rule, Ruleset
+from nmt_assess.models import (
+    LR_MAX,
+    LR_MIN,
+    PRIOR_MAX,
+    PRIOR_MIN,
+    Cause,
+    Finding,
+    Group,
+    LikelihoodRatio,
+    PackInfo,
+    RedFlag,
+    Referral,
+    Rule,
+    Ruleset,
+)
 from nmt_assess.problems import Problem, ProblemsError, did_you_mean
 
 PACK_FILE = "pack.yaml"
@@ -31,7 +51,20 @@ RED_FLAGS_FILE = "red_flags.yaml"
 REFERRAL_FILE = "referral.yaml"
 SOURCES_FILE = "sources.yaml"
 CAUSES_DIR = "causes"
+CASES_DIR = "cases"
 DEFAULT = "default"
+NONE = "none"
+YAML_SUFFIXES = (".yaml", ".yml")
+#: What only a complete pack sets: a first pack without `extends` that sets all three stands alone.
+_COMPLETE_KEYS = ("causes", "bands", "disclaimer")
+#: The top-level keys of each file but pack.yaml, the first of each the one the file must give.
+_FILE_KEYS = {
+    FINDINGS_FILE: ("findings", "choice_lists"),
+    RED_FLAGS_FILE: ("red_flags",),
+    REFERRAL_FILE: ("regions",),
+    SOURCES_FILE: ("sources",),
+}
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 _PACK_KEYS = {
     "name",
     "version",
@@ -55,24 +88,84 @@ def default_pack_dir() -> Path:
 
 
 def pack_chain(packs: Sequence[Path | str] | Path | str | None) -> list[Path]:
-    """The packs to layer, base first: the default pack unless the first says `extends: none`."""
+    """The packs to layer, base first: the default pack unless the first stands alone."""
     if packs is None:
         return [default_pack_dir()]
     listed = [Path(packs)] if isinstance(packs, str | Path) else [Path(p) for p in packs]
     if not listed:
         return [default_pack_dir()]
-    if _extends(listed[0]) == "none" or listed[0].resolve() == default_pack_dir().resolve():
+    if is_standalone(listed[0]) or _same_folder(listed[0], default_pack_dir()):
         return listed
     return [default_pack_dir(), *listed]
 
 
-def _extends(root: Path) -> str:
+def is_standalone(root: Path) -> bool:
+    """True when the pack says `extends: none`, or says nothing and sets `causes`, `bands` and
+    `disclaimer` (a complete pack, such as a copy of the default one)."""
+    pack = _pack_document(root)
+    if not isinstance(pack, Mapping):
+        return False
+    if "extends" in pack:
+        return bool(pack["extends"] == NONE)
+    return all(key in pack for key in _COMPLETE_KEYS)
+
+
+def _pack_document(root: Path) -> Any:
+    path = yaml_file(root, PACK_FILE)
+    if not path.is_file():
+        return None
     try:
-        document = load_marked((root / PACK_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YamlSyntaxError):
-        return DEFAULT
-    value = document.get("extends", DEFAULT) if isinstance(document, Mapping) else DEFAULT
-    return str(value)
+        return load_marked(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlSyntaxError, RecursionError):
+        return None
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def yaml_file(folder: Path, name: str) -> Path:
+    """`name` (a .yaml file) in the folder, or its .yml spelling when only that exists."""
+    path = folder / name
+    other = path.with_suffix(".yml")
+    return other if not path.exists() and other.exists() else path
+
+
+def yaml_files(folder: Path) -> list[Path]:
+    """The .yaml and .yml files of a folder (not recursive), in name order."""
+    try:
+        entries = sorted(folder.iterdir()) if folder.is_dir() else []
+    except OSError:
+        return []
+    return [p for p in entries if p.suffix.lower() in YAML_SUFFIXES and p.is_file()]
+
+
+def case_files(pack: Path) -> list[Path]:
+    """The case files of a pack: cases/*.yaml and cases/*.yml."""
+    return yaml_files(pack / CASES_DIR)
+
+
+def same_stem_problems(files: Sequence[Path]) -> list[Problem]:
+    """One error for each file whose name, less its suffix, another file already has."""
+    seen: dict[str, Path] = {}
+    problems = []
+    for path in files:
+        first = seen.setdefault(path.stem, path)
+        if first is not path:
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    "file",
+                    f"'{path.stem}' is given twice: {first.name} and {path.name}",
+                    f"keep one of them; {first.name} is the one read",
+                    check="duplicate-file",
+                )
+            )
+    return problems
 
 
 def load_ruleset(packs: Sequence[Path | str] | Path | str | None = None) -> Ruleset:
@@ -115,11 +208,37 @@ class Place:
 
 
 @dataclass
+@dataclass
 class _CauseParts:
     fields: dict[str, Any]
     groups: dict[str, Any]
     rules: dict[str, dict[str, Any]]
     place: Place
+
+
+#: Stand-ins for top-level fields that failed validation (their errors are already reported), so
+#: the cross-checks still run and one lint shows every problem.
+_RULESET_STAND_INS: dict[str, Any] = {
+    "description": "",
+    "disclaimer": "",
+    "bands": [{"label": "-"}],
+    "referral_cause": None,
+    "referral_finding": None,
+    "client_information": (),
+}
+_RULE_STAND_INS: dict[str, Any] = {
+    "lr": {"lr": 1.0},
+    "lr_absent": None,
+    "group": None,
+    "lint_ignore": (),
+}
+_CAUSE_STAND_INS: dict[str, Any] = {
+    "title": "",
+    "description": "",
+    "prior": 0.5,
+    "prior_note": "",
+    "groups": (),
+}
 
 
 @dataclass
@@ -140,6 +259,8 @@ class _Merge:
     rule_pack: dict[str, str] = field(default_factory=dict)
     overridden: dict[str, str] = field(default_factory=dict)
     places: dict[tuple[str, str], Place] = field(default_factory=dict)
+    #: causes some pack has a file for (usable or not)
+    cause_files: set[str] = field(default_factory=set)
 
     def where(self, kind: str, item_id: str) -> Place | None:
         return self.places.get((kind, item_id))
@@ -148,14 +269,30 @@ class _Merge:
         causes = []
         for cause_id in self.cause_order:
             parts = self.causes.get(cause_id)
+            if parts is None and cause_id in self.cause_files:
+                continue  # the file's own problems are reported
             if parts is None:
+                listed = self.places[("listed-cause", cause_id)]
+                line, col = listed.position()
+                self.problems.append(
+                    Problem(
+                        listed.file,
+                        line,
+                        "causes",
+                        f"cause '{cause_id}' is listed, but no pack has a file "
+                        f"{CAUSES_DIR}/{cause_id}.yaml",
+                        "add the file, or take the cause off the list",
+                        col=col,
+                        check="missing-file",
+                    )
+                )
                 continue
             data = {
                 **parts.fields,
                 "groups": list(parts.groups.values()),
                 "rules": list(parts.rules.values()),
             }
-            cause = _validate(Cause, data, parts.place, self.problems)
+            cause = _validate(Cause, data, parts.place, self.problems, _CAUSE_STAND_INS)
             if cause is not None:
                 causes.append(cause)
         if not self.packs:
@@ -163,14 +300,16 @@ class _Merge:
         digest = hashlib.sha256("".join(p.sha256 for p in self.packs).encode()).hexdigest()
         top = self.packs[-1]
         settings = self.settings
+        referral = settings.get("referral")
+        referral = referral if isinstance(referral, Mapping) else {}
         fields = {
             "name": top.name,
             "version": top.version,
             "description": settings.get("description") or "",
             "disclaimer": settings.get("disclaimer"),
             "bands": settings.get("bands"),
-            "referral_cause": (settings.get("referral") or {}).get("cause"),
-            "referral_finding": (settings.get("referral") or {}).get("finding"),
+            "referral_cause": referral.get("cause"),
+            "referral_finding": referral.get("finding"),
             "client_information": settings.get("client_information") or (),
             "sha256": digest if len(self.packs) > 1 else self.packs[0].sha256,
             "packs": self.packs,
@@ -184,7 +323,9 @@ class _Merge:
         }
         place = self.places.get(("pack", top.name))
         assert place is not None
-        result: Ruleset | None = _validate(Ruleset, fields, place, self.problems)
+        result: Ruleset | None = _validate(
+            Ruleset, fields, place, self.problems, _RULESET_STAND_INS
+        )
         return result
 
 
@@ -195,36 +336,67 @@ class _PackReader:
         self.is_base = is_base
         self.digest = hashlib.sha256()
         self.name = root.name
+        #: file kind (findings.yaml) -> the name it has in this pack (findings.yml, say)
+        self.names: dict[str, str] = {}
+        self.inferred_standalone = False
 
     # --- the whole pack -------------------------------------------------------------------
 
     def read(self) -> None:
-        pack = self._load(PACK_FILE, required=True)
-        if not isinstance(pack, Mapping):
-            if pack is not None:
-                self._problem(PACK_FILE, pack, (), "file", "expected a mapping", check="schema")
+        if not self.root.is_dir():
+            what = "does not exist" if not self.root.exists() else "is not a folder"
+            self.merge.problems.append(
+                Problem(
+                    str(self.root),
+                    None,
+                    "pack",
+                    what,
+                    "a rule pack is a folder with a pack.yaml",
+                    check="missing-file",
+                )
+            )
             return
-        self.name = str(pack.get("name") or self.root.name)
-        self._check_pack_keys(pack)
+        self._resolve_names()
+        loaded = self._load(PACK_FILE, required=True)
+        usable = isinstance(loaded, Mapping)
+        if not usable and loaded is not None:
+            self._problem(
+                PACK_FILE, loaded, (), "file", "expected a mapping of pack keys", check="schema"
+            )
+        pack: Mapping[str, Any] = loaded if isinstance(loaded, Mapping) else {}
+        name = pack.get("name")
+        self.name = name if isinstance(name, str) and name else self.root.name
+        self.inferred_standalone = self.is_base and "extends" not in pack
+        if usable:
+            self._check_pack_keys(pack)
         self.merge.places[("pack", self.name)] = Place(self._label(PACK_FILE), pack, (), self.name)
         for key in ("description", "disclaimer", "bands", "referral", "client_information"):
             if key in pack:
                 self.merge.settings[key] = pack[key]
-        self.merge.strengths.update(_strengths(pack.get("strengths")))
+        self._strengths(pack)
         self._findings(self._load(FINDINGS_FILE, required=self.is_base))
-        self._causes(pack)
+        self._causes(pack, usable=usable)
         self._red_flags(self._load(RED_FLAGS_FILE, required=self.is_base))
         self._referral(self._load(REFERRAL_FILE, required=False))
         self._sources(self._load(SOURCES_FILE, required=False))
         self._disable(pack)
+        version = pack.get("version", "")
         self.merge.packs.append(
             PackInfo(
                 name=self.name,
-                version=str(pack.get("version", "")),
+                version=version if isinstance(version, str) else str(version),
                 sha256=self.digest.hexdigest(),
                 path=str(self.root),
             )
         )
+
+    def _resolve_names(self) -> None:
+        """Each file kind's name in this pack: .yaml, or .yml when only that is there."""
+        for kind in (PACK_FILE, FINDINGS_FILE, RED_FLAGS_FILE, REFERRAL_FILE, SOURCES_FILE):
+            self.names[kind] = yaml_file(self.root, kind).name
+            both = [self.root / kind, self.root / Path(kind).with_suffix(".yml")]
+            if all(path.exists() for path in both):
+                self.merge.problems.extend(same_stem_problems(both))
 
     def _check_pack_keys(self, pack: Mapping[str, Any]) -> None:
         for key in pack:
@@ -238,59 +410,127 @@ class _PackReader:
                     check="schema",
                     hint=did_you_mean(str(key), _PACK_KEYS),
                 )
-        if not self.is_base and pack.get("extends", DEFAULT) not in (DEFAULT, "none"):
+        for key in ("name", "version", "description", "disclaimer"):
+            if key in pack and not isinstance(pack[key], str):
+                self._problem(
+                    PACK_FILE,
+                    pack,
+                    (key,),
+                    key,
+                    f"expected text, got {shown(pack[key])}",
+                    check="schema",
+                    hint="quote it" if key == "version" else None,
+                )
+        extends = pack.get("extends", DEFAULT)
+        if extends not in (DEFAULT, NONE):
             self._problem(
-                PACK_FILE, pack, ("extends",), "extends", "must be default or none", check="schema"
+                PACK_FILE,
+                pack,
+                ("extends",),
+                "extends",
+                f"expected default or none, got {shown(extends)}",
+                check="schema",
+            )
+        elif extends == NONE and not self.is_base:
+            self._problem(
+                PACK_FILE,
+                pack,
+                ("extends",),
+                "extends",
+                "a pack that stands alone (extends: none) must be the first pack",
+                check="schema",
+                hint="give it first, or say extends: default to layer it",
             )
         if self.is_base:
             for key in ("name", "version", "disclaimer", "bands", "causes"):
                 if key not in pack:
                     self._problem(
-                        PACK_FILE, pack, (), key, "required in a base pack", check="schema"
+                        PACK_FILE,
+                        pack,
+                        (),
+                        key,
+                        "required in a pack that stands alone",
+                        check="schema",
+                        hint="or say extends: default to layer the pack over the default one",
                     )
 
     # --- files ----------------------------------------------------------------------------
 
+    def _name(self, relative: str) -> str:
+        return self.names.get(relative, relative)
+
     def _label(self, relative: str) -> str:
-        return str(self.root / relative)
+        return str(self.root / self._name(relative))
 
     def _load(self, relative: str, *, required: bool) -> Any:
+        """The file's YAML, or None (with the problem reported) when it is absent or unusable."""
+        name = self._name(relative)
         label = self._label(relative)
+        path = self.root / name
+        if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
+            self.merge.problems.append(
+                Problem(label, None, "file", "not a regular file", check="unreadable")
+            )
+            return None
         try:
-            data = (self.root / relative).read_bytes()
+            data = path.read_bytes()
         except FileNotFoundError:
             if required:
-                self.merge.problems.append(
-                    Problem(
-                        label,
-                        None,
-                        "file",
-                        "missing",
-                        "every rule pack needs this file",
-                        check="missing-file",
+                hint = "every rule pack needs this file"
+                if self.inferred_standalone and relative in (FINDINGS_FILE, RED_FLAGS_FILE):
+                    hint = (
+                        "a pack that sets causes, bands and disclaimer stands alone; "
+                        "say extends: default to layer it over the default pack"
                     )
+                self.merge.problems.append(
+                    Problem(label, None, "file", "missing", hint, check="missing-file")
                 )
             return None
         except OSError as error:
+            reason = error.strerror or str(error)
             self.merge.problems.append(
-                Problem(label, None, "file", f"cannot read: {error.strerror}", check="unreadable")
+                Problem(label, None, "file", f"cannot read: {reason}", check="unreadable")
             )
             return None
-        self.digest.update(relative.encode() + b"\0" + data + b"\0")
+        self.digest.update(name.encode() + b"\0" + data + b"\0")
         try:
-            return load_marked(data.decode("utf-8"))
+            document = load_marked(data.decode("utf-8-sig"))
         except UnicodeDecodeError as error:
             self.merge.problems.append(
                 Problem(
                     label, None, "file", f"not UTF-8 text (byte {error.start})", check="encoding"
                 )
             )
+            return None
         except YamlSyntaxError as error:
             check = "duplicate-key" if error.duplicate else "yaml-syntax"
             self.merge.problems.append(
                 Problem(label, error.line, "yaml", error.message, col=error.col, check=check)
             )
-        return None
+            return None
+        except (RecursionError, MemoryError):
+            self.merge.problems.append(
+                Problem(label, None, "yaml", "nested too deeply to read", check="yaml-syntax")
+            )
+            return None
+        except ValueError as error:  # a value YAML cannot build, such as a 5,000-digit number
+            self.merge.problems.append(
+                Problem(label, None, "yaml", unreadable_value(error), check="yaml-syntax")
+            )
+            return None
+        if document is None:
+            self.merge.problems.append(
+                Problem(
+                    label,
+                    1,
+                    "file",
+                    "empty file",
+                    "give its content, or delete the file",
+                    col=1,
+                    check="schema",
+                )
+            )
+        return document
 
     def _at(
         self,
@@ -333,21 +573,101 @@ class _PackReader:
             )
         )
 
-    def _items(self, data: Any, key: str, relative: str) -> list[tuple[int, Any]]:
+    def _file_keys(self, data: Any, relative: str) -> bool:
+        """Check the top-level keys of a findings, red flags, referral or sources file; False
+        when the file is not a mapping (reported)."""
         if data is None:
+            return False
+        keys = _FILE_KEYS[relative]
+        if not isinstance(data, Mapping):
+            self._problem(
+                relative,
+                data,
+                (),
+                "file",
+                f"expected a mapping with '{keys[0]}', got {_kind(data)}",
+                check="schema",
+            )
+            return False
+        for key in data:
+            if key not in keys:
+                self._problem(
+                    relative,
+                    data,
+                    (key,),
+                    str(key),
+                    "unknown key",
+                    check="schema",
+                    hint=did_you_mean(str(key), keys) or "expected: " + ", ".join(keys),
+                )
+        if keys[0] not in data:
+            self._problem(relative, data, (), keys[0], "required field is missing", check="schema")
+        return True
+
+    def _items(self, data: Any, key: str, relative: str) -> list[tuple[int, Any]]:
+        if not isinstance(data, Mapping) or key not in data:
             return []
-        items = data.get(key) if isinstance(data, Mapping) else None
-        if items is None and isinstance(data, Mapping):
-            return []
+        items = data[key]
         if not isinstance(items, list):
-            self._problem(relative, data, (), key, f"expected a list '{key}'", check="schema")
+            self._problem(
+                relative,
+                data,
+                (key,),
+                key,
+                f"expected a list, got {_kind(items)}",
+                check="schema",
+            )
             return []
         return list(enumerate(items))
 
     # --- sections -------------------------------------------------------------------------
 
+    def _strengths(self, pack: Mapping[str, Any]) -> None:
+        raw = pack.get("strengths")
+        if raw is None:
+            return
+        if not isinstance(raw, Mapping):
+            self._problem(
+                PACK_FILE,
+                pack,
+                ("strengths",),
+                "strengths",
+                f"expected a mapping of name -> likelihood ratio, got {_kind(raw)}",
+                check="schema",
+            )
+            return
+        for name, value in raw.items():
+            if not isinstance(name, str):
+                self._problem(
+                    PACK_FILE,
+                    pack,
+                    ("strengths", name),
+                    f"strengths.{shown(name)}",
+                    f"expected a strength name as text, got {shown(name)}",
+                    check="schema",
+                    hint="quote it",
+                )
+                continue
+            place = Place(self._label(PACK_FILE), pack, ("strengths", name), self.name)
+            try:
+                self.merge.strengths[name] = _likelihood_ratio().validate_python(value)
+            except ValidationError as error:
+                _report(error, place, self.merge.problems)
+
     def _findings(self, data: Any) -> None:
-        lists = data.get("choice_lists", {}) if isinstance(data, Mapping) else {}
+        if not self._file_keys(data, FINDINGS_FILE):
+            return
+        lists = data.get("choice_lists", {})
+        if not isinstance(lists, Mapping):
+            self._problem(
+                FINDINGS_FILE,
+                data,
+                ("choice_lists",),
+                "choice_lists",
+                f"expected a mapping of name -> choices, got {_kind(lists)}",
+                check="schema",
+            )
+            lists = {}
         for index, raw in self._items(data, "findings", FINDINGS_FILE):
             place = Place(self._label(FINDINGS_FILE), data, ("findings", index), self.name)
             resolved = _resolve_choices(raw, lists)
@@ -379,59 +699,72 @@ class _PackReader:
             self.merge.findings[finding.id] = finding
             self.merge.places[("finding", finding.id)] = place
 
-    def _causes(self, pack: Mapping[str, Any]) -> None:
-        listed = pack.get("causes")
-        if listed is not None and (
-            not isinstance(listed, list) or not all(isinstance(i, str) for i in listed)
-        ):
+    def _causes(self, pack: Mapping[str, Any], *, usable: bool) -> None:
+        raw = pack.get("causes")
+        if raw is not None and not isinstance(raw, list):
             self._problem(
                 PACK_FILE,
                 pack,
                 ("causes",),
                 "causes",
-                "expected a list of cause ids",
+                f"expected a list of cause ids, got {_kind(raw)}",
                 check="schema",
             )
-            listed = []
-        listed = list(listed or [])
-        for cause_id in listed:
-            if cause_id not in self.merge.cause_order:
-                self.merge.cause_order.append(cause_id)
-        folder = self.root / CAUSES_DIR
-        files = sorted(folder.glob("*.y*ml")) if folder.is_dir() else []
-        for path in files:
-            cause_id = path.stem
-            if cause_id not in self.merge.cause_order:
-                self.merge.problems.append(
-                    Problem(
-                        str(path),
-                        None,
-                        "file",
-                        "cause file not listed under 'causes' in pack.yaml",
-                        "list it there, or name an existing cause",
-                        check="unlisted-cause",
-                    )
+        for index, cause_id in enumerate(raw if isinstance(raw, list) else []):
+            if not isinstance(cause_id, str) or not _PLAIN_ID.fullmatch(cause_id):
+                self._problem(
+                    PACK_FILE,
+                    pack,
+                    ("causes", index),
+                    f"causes.{index}",
+                    f"expected a cause id (letters, digits, _ and -), got {shown(cause_id)}",
+                    check="schema",
                 )
                 continue
-            self._cause(cause_id, self._load(f"{CAUSES_DIR}/{cause_id}.yaml", required=True))
-        for cause_id in listed:
-            if self.is_base and not (folder / f"{cause_id}.yaml").is_file():
-                self.merge.problems.append(
-                    Problem(
-                        self._label(f"{CAUSES_DIR}/{cause_id}.yaml"),
-                        None,
-                        "file",
-                        "missing",
-                        "every cause listed in pack.yaml needs a file",
-                        check="missing-file",
-                    )
+            if cause_id not in self.merge.cause_order:
+                self.merge.cause_order.append(cause_id)
+                self.merge.places[("listed-cause", cause_id)] = Place(
+                    self._label(PACK_FILE), pack, ("causes", index), self.name
                 )
+        folder = self.root / CAUSES_DIR
+        files = yaml_files(folder)
+        self.merge.problems.extend(same_stem_problems(files))
+        by_id: dict[str, Path] = {}
+        for path in files:
+            by_id.setdefault(path.stem, path)
+        for cause_id, path in by_id.items():
+            if cause_id not in self.merge.cause_order:
+                if usable:
+                    self.merge.problems.append(
+                        Problem(
+                            str(path),
+                            None,
+                            "file",
+                            "cause file not listed under 'causes' in pack.yaml",
+                            "list it there, or name an existing cause",
+                            check="unlisted-cause",
+                        )
+                    )
+                    self._load(f"{CAUSES_DIR}/{path.name}", required=True)  # its own errors too
+                    continue
+                # pack.yaml is unusable: check every cause file all the same
+                self.merge.cause_order.append(cause_id)
+                self.merge.places[("listed-cause", cause_id)] = Place(str(path), {}, (), self.name)
+            relative = f"{CAUSES_DIR}/{path.name}"
+            self.merge.cause_files.add(cause_id)
+            self._cause(cause_id, relative, self._load(relative, required=True))
 
-    def _cause(self, cause_id: str, data: Any) -> None:
-        relative = f"{CAUSES_DIR}/{cause_id}.yaml"
+    def _cause(self, cause_id: str, relative: str, data: Any) -> None:
         if not isinstance(data, Mapping):
             if data is not None:
-                self._problem(relative, data, (), "file", "expected a mapping", check="schema")
+                self._problem(
+                    relative,
+                    data,
+                    (),
+                    "file",
+                    f"expected a mapping, got {_kind(data)}",
+                    check="schema",
+                )
             return
         if data.get("id") != cause_id:
             self._problem(
@@ -451,9 +784,11 @@ class _PackReader:
         else:
             parts.fields.update(fields)  # a later pack adjusts the prior, title or description
             parts.place = place
-        for _, group in self._items(data, "groups", relative):
-            if isinstance(group, Mapping) and "id" in group:
-                parts.groups[str(group["id"])] = group
+        for index, raw in self._items(data, "groups", relative):
+            group_place = Place(self._label(relative), data, ("groups", index), self.name)
+            group = _validate(Group, raw, group_place, self.merge.problems)
+            if group is not None:
+                parts.groups[group.id] = raw
         for index, raw in self._items(data, "rules", relative):
             self._rule(parts, cause_id, relative, data, index, raw)
 
@@ -481,7 +816,8 @@ class _PackReader:
                 f"rules.{index}.{error.key}",
                 f"unknown strength '{error.name}'",
                 check="unknown-strength",
-                hint=did_you_mean(error.name, self.merge.strengths)
+                hint=_text_number_hint(error.name)
+                or did_you_mean(error.name, self.merge.strengths)
                 or "use a number or one of: " + ", ".join(self.merge.strengths),
             )
             return
@@ -514,14 +850,17 @@ class _PackReader:
                 )
             )
             return
-        rule = _validate(Rule, weighted, place, self.merge.problems)
+        used: dict[str, Any] = {}
+        rule = _validate(Rule, weighted, place, self.merge.problems, _RULE_STAND_INS, used)
         if rule is None:
             return
-        parts.rules[rule_id] = weighted
+        parts.rules[rule_id] = used or weighted
         self.merge.rule_pack[rule_id] = self.name
         self.merge.places[("rule", rule_id)] = place
 
     def _red_flags(self, data: Any) -> None:
+        if not self._file_keys(data, RED_FLAGS_FILE):
+            return
         for index, raw in self._items(data, "red_flags", RED_FLAGS_FILE):
             place = Place(self._label(RED_FLAGS_FILE), data, ("red_flags", index), self.name)
             flag = _validate(RedFlag, raw, place, self.merge.problems)
@@ -559,12 +898,19 @@ class _PackReader:
                 self.merge.protected.add(flag.id)
 
     def _referral(self, data: Any) -> None:
-        if data is None:
+        if not self._file_keys(data, REFERRAL_FILE):
             return
-        regions = data.get("regions") if isinstance(data, Mapping) else None
+        regions = data.get("regions")
+        if regions is None:
+            return
         if not isinstance(regions, Mapping):
             self._problem(
-                REFERRAL_FILE, data, (), "regions", "expected a mapping 'regions'", check="schema"
+                REFERRAL_FILE,
+                data,
+                ("regions",),
+                "regions",
+                f"expected a mapping of region -> muscles, got {_kind(regions)}",
+                check="schema",
             )
             return
         for region, raw in regions.items():
@@ -575,32 +921,60 @@ class _PackReader:
                 self.merge.places[("region", str(region))] = place
 
     def _sources(self, data: Any) -> None:
-        if data is None:
+        if not self._file_keys(data, SOURCES_FILE):
             return
-        sources = data.get("sources") if isinstance(data, Mapping) else None
-        if not isinstance(sources, Mapping) or not all(
-            isinstance(v, str) for v in sources.values()
-        ):
+        sources = data.get("sources")
+        if sources is None:
+            return
+        if not isinstance(sources, Mapping):
             self._problem(
-                SOURCES_FILE, data, (), "sources", "expected tag -> citation", check="schema"
+                SOURCES_FILE,
+                data,
+                ("sources",),
+                "sources",
+                f"expected a mapping of tag -> citation, got {_kind(sources)}",
+                check="schema",
             )
             return
-        self.merge.sources.update({str(tag): text for tag, text in sources.items()})
+        for tag, text in sources.items():
+            if not isinstance(text, str):
+                self._problem(
+                    SOURCES_FILE,
+                    data,
+                    ("sources", tag),
+                    f"sources.{tag}",
+                    f"expected the citation as text, got {shown(text)}",
+                    check="schema",
+                )
+                continue
+            self.merge.sources[str(tag)] = text
 
     def _disable(self, pack: Mapping[str, Any]) -> None:
-        disable = pack.get("disable") or []
+        disable = pack.get("disable")
+        if disable is None:
+            return
         if not isinstance(disable, list):
             self._problem(
                 PACK_FILE,
                 pack,
                 ("disable",),
                 "disable",
-                "expected a list of rule ids",
+                f"expected a list of rule ids, got {_kind(disable)}",
                 check="schema",
             )
             return
         for index, item_id in enumerate(disable):
             path = ("disable", index)
+            if not isinstance(item_id, str):
+                self._problem(
+                    PACK_FILE,
+                    pack,
+                    path,
+                    f"disable.{index}",
+                    f"expected a rule id, got {shown(item_id)}",
+                    check="schema",
+                )
+                continue
             if item_id in self.merge.protected:
                 self._problem(
                     PACK_FILE,
@@ -622,7 +996,7 @@ class _PackReader:
                     "disable",
                     f"no rule '{item_id}' to disable",
                     check="unknown-rule",
-                    hint=did_you_mean(str(item_id), known),
+                    hint=did_you_mean(item_id, known),
                 )
                 continue
             del owner.rules[item_id]
@@ -636,31 +1010,156 @@ def _restricts_as_much(flag: RedFlag, base: RedFlag) -> bool:
     return not base.restricts_body and set(base.restricted_regions) <= set(flag.restricted_regions)
 
 
-def _validate(model: type[BaseModel], data: Any, place: Place, problems: list[Problem]) -> Any:
+def _validate(
+    model: type[BaseModel],
+    data: Any,
+    place: Place,
+    problems: list[Problem],
+    stand_ins: Mapping[str, Any] | None = None,
+    used: dict[str, Any] | None = None,
+) -> Any:
+    """The validated model, or None with every problem reported. With `stand_ins`, top-level
+    fields that fail are replaced by them and the model is returned all the same, so that the
+    checks of the whole can run (the failures are already reported); `used` then receives the
+    data with the stand-ins."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        for detail in error.errors():
-            loc = tuple(detail["loc"])
-            shown = loc[:-1] if loc[-2:] in (("lr", "lr"), ("lr_absent", "lr")) else loc
-            field_name = ".".join(str(part) for part in (*place.path, *shown)) or "value"
-            line, col = place.position(*loc)
-            problems.append(
-                Problem(
-                    place.file, line, field_name, _plain_message(detail), col=col, check="schema"
-                )
-            )
+        failed = _report(error, place, problems)
+    except RecursionError:
+        line, col = place.position()
+        problems.append(
+            Problem(place.file, line, "value", "nested too deeply", col=col, check="schema")
+        )
         return None
+    if stand_ins is None or not isinstance(data, Mapping) or not failed <= stand_ins.keys():
+        return None
+    patched = {**data, **{key: stand_ins[key] for key in failed}}
+    try:
+        result = model.model_validate(patched)
+    except ValidationError:
+        return None
+    if used is not None:
+        used.update(patched)
+    return result
 
 
-def _strengths(raw: Any) -> dict[str, float]:
-    if not isinstance(raw, Mapping):
-        return {}
-    return {
-        str(name): float(entry)
-        for name, entry in raw.items()
-        if isinstance(entry, int | float) and not isinstance(entry, bool)
-    }
+def report_validation_error(
+    error: ValidationError, place: Place, problems: list[Problem], check: str
+) -> None:
+    """Add one located problem per failing field of `error`, in our words, not pydantic's."""
+    _report(error, place, problems, check)
+
+
+def _report(
+    error: ValidationError, place: Place, problems: list[Problem], check: str = "schema"
+) -> set[str]:
+    """Add one problem per failing field (the alternatives of a union merged into one);
+    return the top-level fields that failed."""
+    grouped: dict[tuple[Any, ...], list[Any]] = {}
+    for detail in error.errors():
+        grouped.setdefault(_data_path(tuple(detail["loc"])), []).append(detail)
+    failed = set()
+    for path, details in grouped.items():
+        deeper = any(other[: len(path)] == path and other != path for other in grouped)
+        details = [d for d in details if not (deeper and d["type"] == "too_short")]
+        if not details:
+            continue
+        if path:
+            failed.add(str(path[0]))
+        shown_path = path[:-1] if path[-2:] in (("lr", "lr"), ("lr_absent", "lr")) else path
+        field_name = ".".join(str(part) for part in (*place.path, *shown_path)) or "value"
+        line, col = place.position(*path)
+        problems.append(
+            Problem(
+                place.file,
+                line,
+                field_name,
+                _merged_message(details),
+                _text_number_hint(details[0].get("input"))
+                or _range_hint((*place.path, *shown_path)),
+                col=col,
+                check=check,
+            )
+        )
+    return failed
+
+
+_CONDITION_HOLDERS = {"when", "unless", "not"}
+_CONDITION_TAGS = {"finding", "all", "any", "not", "at_least"}
+_UNION_TAGS = {"bool", "str", "float", "int"}
+
+
+def _data_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The path in the file of a pydantic error location: union tags dropped."""
+    out: list[Any] = []
+    tag_next = False
+    for part in loc:
+        if tag_next and part in _CONDITION_TAGS:
+            tag_next = False
+            continue
+        out.append(part)
+        in_list = isinstance(part, int) and len(out) >= 2 and out[-2] in ("all", "any", "of")
+        tag_next = part in _CONDITION_HOLDERS or in_list
+    while out and out[-1] in _UNION_TAGS:
+        out.pop()
+    return tuple(out)
+
+
+@functools.cache
+def _likelihood_ratio() -> TypeAdapter[float]:
+    return TypeAdapter(LikelihoodRatio)
+
+
+def _text_number_hint(value: Any) -> str | None:
+    """YAML 1.1 reads `1e-3` (no dot) as text: say so when text looks like a number."""
+    if not isinstance(value, str):
+        return None
+    try:
+        float(value)
+    except ValueError:
+        return None
+    return f"YAML reads {shown(value)} as text: write a plain number such as 1.0e-3, unquoted"
+
+
+def _range_hint(path: tuple[Any, ...]) -> str | None:
+    last = path[-1] if path else None
+    if last in ("lr", "lr_absent") or (len(path) >= 2 and path[-2] == "strengths"):
+        return f"a likelihood ratio is a number from {LR_MIN:g} to {LR_MAX:g}"
+    if last == "prior":
+        return f"a prior is a number from {PRIOR_MIN:g} to {PRIOR_MAX:g}"
+    return None
+
+
+def unreadable_value(error: ValueError) -> str:
+    return f"a value that cannot be read: {shown(str(error), 80).strip(chr(39))}"
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A value as the author wrote it in YAML, cut to a sensible length."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, float) and not math.isfinite(value):
+        text = ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    elif isinstance(value, int) and abs(value) > 10**limit:
+        text = "a number too long to show"
+    elif isinstance(value, str | int | float):
+        text = repr(value) if isinstance(value, str) else str(value)
+    else:
+        text = _kind(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return shown(value)
 
 
 def _resolve_choices(raw: Any, lists: Mapping[str, Any]) -> Any:
@@ -695,16 +1194,44 @@ def _with_weights(
     return out
 
 
+_EXPECTED = {
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "finite_number": "a finite number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+
 _FRIENDLY: dict[str, Callable[[dict[str, Any]], str]] = {
     "missing": lambda d: "required field is missing",
     "extra_forbidden": lambda d: "unknown field",
     "greater_than": lambda d: f"must be greater than {float(d['ctx']['gt']):g}",
+    "greater_than_equal": lambda d: f"must be at least {float(d['ctx']['ge']):g}",
     "less_than": lambda d: f"must be less than {float(d['ctx']['lt']):g}",
-    "float_parsing": lambda d: f"expected a number, got {d['input']!r}",
-    "string_type": lambda d: f"expected text, got {d['input']!r}",
-    "enum": lambda d: f"expected one of {d['ctx']['expected']}, got {d['input']!r}",
-    "literal_error": lambda d: f"expected {d['ctx']['expected']}, got {d['input']!r}",
+    "less_than_equal": lambda d: f"must be at most {float(d['ctx']['le']):g}",
+    "enum": lambda d: f"expected one of {d['ctx']['expected']}, got {shown(d['input'])}",
+    "literal_error": lambda d: f"expected {d['ctx']['expected']}, got {shown(d['input'])}",
 }
+
+
+def _merged_message(details: list[Mapping[str, Any]]) -> str:
+    """One message for one field: `expected a or b, got X` when every failure is a type."""
+    expected = [_EXPECTED[d["type"]] for d in details if d["type"] in _EXPECTED]
+    if len(expected) == len(details):
+        unique = list(dict.fromkeys(expected))
+        return f"expected {' or '.join(unique)}, got {shown(details[0]['input'])}"
+    return "; ".join(
+        dict.fromkeys(_plain_message(d) for d in details if d["type"] not in _EXPECTED)
+    )
 
 
 def _plain_message(detail: Mapping[str, Any]) -> str:

@@ -1,12 +1,19 @@
-"""`rules new`: a pack a clinic or teacher can start from, with one example of each kind."""
+"""`rules new`: a pack a clinic or teacher can start from, with one example of each kind.
+
+The pack carries its own copy of the JSON Schemas in schema/, named by relative paths, so an
+editor checks its files wherever the pack is moved and whichever nmt-assess is installed.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
 from pathlib import Path
 
 FILES = {
     "pack.yaml": """\
-# yaml-language-server: $schema={schema}/pack.schema.json
+# yaml-language-server: $schema=schema/pack.schema.json
 # A rule pack layered over the default pack. Use it with: nmt-assess score FILE --rules {folder}
 name: {name}
 version: "0.1.0"
@@ -15,7 +22,7 @@ extends: default        # or none: a complete pack of its own (then it must defi
 # disable: [trigger_points.jump_sign]   # switch rules of the packs below off, by id
 """,
     "findings.yaml": """\
-# yaml-language-server: $schema={schema}/findings.schema.json
+# yaml-language-server: $schema=schema/findings.schema.json
 # New findings (the ids of the packs below cannot be redefined).
 findings:
   - id: poor_workstation
@@ -34,7 +41,7 @@ findings:
     meaning: Varicose veins over the area to be treated.
 """,
     "causes/postural_distortion.yaml": """\
-# yaml-language-server: $schema={schema}/cause.schema.json
+# yaml-language-server: $schema=../schema/cause.schema.json
 # Rules for an existing cause: a new id adds a rule; an existing id overrides the keys given.
 id: postural_distortion
 # prior: 0.4          # adjust the cause's prior
@@ -43,12 +50,13 @@ rules:
     when: poor_workstation
     lr: minimal         # a named strength from the default pack's scale, or a number
     because: A workstation that holds the client hunched loads the posture all day.
-    source: []
+    source: []          # tags from sources.yaml, when a published figure backs the weight
+    lint_ignore: [missing-source]   # a hand-set weight with no source yet: say so, on purpose
   - id: postural_distortion.desk_work   # overrides the default rule: only its weight changes
     lr: small
 """,
     "red_flags.yaml": """\
-# yaml-language-server: $schema={schema}/red_flags.schema.json
+# yaml-language-server: $schema=schema/red_flags.schema.json
 # New red flags. The default pack's flags cannot be disabled or weakened here.
 red_flags:
   - id: varicose_veins
@@ -59,7 +67,7 @@ red_flags:
     source: []
 """,
     "cases/example-workstation.yaml": """\
-# yaml-language-server: $schema={schema}/case.schema.json
+# yaml-language-server: $schema=../schema/case.schema.json
 # A case: an intake plus what the rules should conclude. `nmt-assess rules test {folder}` runs it.
 id: example-workstation
 title: Office worker hunched at a laptop
@@ -91,15 +99,46 @@ note: >-
 
 
 def write_scaffold(folder: Path) -> list[Path]:
-    from nmt_assess.ruleset.loader import default_pack_dir
+    """Write the example pack into `folder` (absent or an empty folder) and return its files.
 
-    schema = (default_pack_dir() / "schema").resolve().as_uri()
-    written = []
-    for relative, template in FILES.items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            template.format(schema=schema, folder=folder, name=folder.name), encoding="utf-8"
-        )
-        written.append(path)
+    Files are created, never replaced: if anything appears meanwhile, or writing fails, what
+    was written is removed again and the error is raised.
+    """
+    from nmt_assess.ruleset.files import json_schemas
+
+    name = folder.resolve().name or "my-pack"
+    where = "".join(c if c.isprintable() else "?" for c in str(folder))
+    contents = {
+        relative: template.format(folder=where, name=json.dumps(name, ensure_ascii=False))
+        for relative, template in FILES.items()
+    }
+    contents.update(
+        {
+            f"schema/{kind}": json.dumps(schema, indent=2) + "\n"
+            for kind, schema in json_schemas().items()
+        }
+    )
+    folders = [*reversed(folder.parents), folder]
+    folders += sorted({(folder / relative).parent for relative in contents} - {folder})
+    made: list[Path] = []
+    written: list[Path] = []
+    try:
+        for directory in folders:
+            if directory.exists() and not directory.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(directory))
+            if not directory.is_dir():
+                directory.mkdir()
+                made.append(directory)
+        for relative, text in contents.items():
+            path = folder / relative
+            with path.open("x", encoding="utf-8") as out:
+                written.append(path)
+                out.write(text)
+    except BaseException:
+        for path in reversed(written):
+            path.unlink(missing_ok=True)
+        for directory in reversed(made):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
     return written
