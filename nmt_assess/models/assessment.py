@@ -1,0 +1,137 @@
+"""The assessment document, and the batch records (an assessment or an error, each saying where
+it came from)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+
+from nmt_assess.models.base import Frozen, Value
+from nmt_assess.models.catalog import Action, RegionRestriction
+
+
+class PackRef(Frozen):
+    name: str
+    version: str
+    sha256: str
+
+
+class RulesetInfo(Frozen):
+    name: str
+    version: str
+    sha256: str
+    #: The packs layered into the ruleset, base first (provenance for audit and reproduction).
+    packs: tuple[PackRef, ...] = ()
+
+
+class RaisedFlag(Frozen):
+    id: str
+    title: str
+    action: Action
+    findings: tuple[str, ...]
+    advice: str
+    source: tuple[str, ...]
+    #: "body", the regions it keeps hands off, or None.
+    restricts: Literal["body"] | RegionRestriction | None = None
+
+
+class UnscreenedFlag(Frozen):
+    id: str
+    action: Action
+    unanswered: tuple[str, ...]
+
+
+class Contribution(Frozen):
+    rule: str
+    findings: tuple[str, ...]
+    direction: Literal["for", "against"]
+    factor: float
+    basis: str
+    counted: bool
+    share: float
+    group: str | None
+    because: str
+    source: tuple[str, ...]
+    outweighed_by: str | None = None
+
+
+class CheckNext(Frozen):
+    finding: str
+    question: str
+    asked_of: str
+    could_lower_to: float
+    could_raise_to: float
+
+
+class Withheld(Frozen):
+    """A suggestion left out because a raised red flag keeps hands off its region."""
+
+    kind: Literal["muscles_to_palpate", "check_next"]
+    #: The body region (muscles to palpate) or the finding (check next).
+    item: str
+    flag: str
+    #: The restricted region, or "body".
+    region: str
+
+
+class CauseAssessment(Frozen):
+    id: str
+    title: str
+    rank: int
+    probability: float
+    band: str
+    prior: float
+    contributions: tuple[Contribution, ...]
+    check_next: tuple[CheckNext, ...]
+    muscles_to_palpate: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    withheld: tuple[Withheld, ...] = ()
+
+
+class Assessment(Frozen):
+    schema_version: Literal[2] = 2
+    intake_id: str | None
+    intake_date: dt.date | None
+    ruleset: RulesetInfo
+    referral_first: bool
+    red_flags: tuple[RaisedFlag, ...]
+    unscreened_red_flags: tuple[UnscreenedFlag, ...]
+    causes: tuple[CauseAssessment, ...]
+    #: The intake's answered findings, so that every format can say what was found.
+    answers: dict[str, Value] = Field(default_factory=dict)
+    disclaimer: str
+
+
+# --- batch records (JSON, JSONL): an assessment or an error, each saying where it came from ---
+
+
+class RecordSource(Frozen):
+    file: str
+    line: int | None
+    record: int
+    #: A FHIR QuestionnaireResponse's reference, and its subject's reference.
+    resource: str | None = None
+    subject: str | None = None
+
+
+class RecordError(Frozen):
+    line: int | None
+    field: str
+    message: str
+    hint: str | None
+
+
+class SourcedAssessment(Assessment):
+    """A batch output record: the assessment and the input record it came from."""
+
+    source: RecordSource
+
+
+class ErrorRecord(Frozen):
+    """A batch output record for an input record that could not be scored."""
+
+    schema_version: Literal[2] = 2
+    intake_id: str | None
+    source: RecordSource
+    errors: tuple[RecordError, ...] = Field(min_length=1)
