@@ -46,13 +46,41 @@ def lint_command(
     packs: PacksArgument = None,
     output_format: Annotated[LintFormat, typer.Option("--format", "-f")] = LintFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select",
+            metavar="ID[,ID]",
+            help="Report only these warnings (errors are always reported).",
+        ),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore",
+            metavar="ID[,ID]",
+            help="Do not report these warnings (errors cannot be ignored).",
+        ),
+    ] = None,
 ) -> None:
     """Check packs: every problem as FILE:LINE:COL: severity: [check] message (hint)."""
     from nmt_assess.ruleset import pack_chain
-    from nmt_assess.ruleset.lint import as_dict, exit_code, github_annotation, lint
+    from nmt_assess.ruleset.lint import (
+        as_dict,
+        check_ids_option,
+        exit_code,
+        github_annotation,
+        lint,
+    )
 
+    selected, wrong = check_ids_option(select or [], ignoring=False)
+    if wrong is not None:
+        _refuse(f"--select: {wrong}")
+    ignored, wrong = check_ids_option(ignore or [], ignoring=True)
+    if wrong is not None:
+        _refuse(f"--ignore: {wrong}")
     chain = pack_chain(packs)
-    _, problems = lint(chain, chain[-len(packs) :] if packs else chain)
+    _, problems = lint(chain, chain[-len(packs) :] if packs else chain, selected, ignored)
     if output_format is LintFormat.json:
         sys.stdout.write(json.dumps([as_dict(p) for p in problems], indent=2) + "\n")
     elif output_format is LintFormat.github:

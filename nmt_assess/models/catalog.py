@@ -191,6 +191,8 @@ class PackInfo(Frozen):
     version: str
     sha256: str
     path: str
+    #: The warnings the pack silences in its own files (pack.yaml's `lint_ignore`).
+    lint_ignore: tuple[str, ...] = ()
 
 
 class Ruleset(Frozen):

@@ -1,14 +1,23 @@
-"""Cross-checks that one file's schema cannot see (errors), and the authoring warnings.
+"""The lint checks, as a registry: each check id with its severity, a one-line description and,
+for the checks of a whole ruleset, the one function that runs it.
 
-Errors: ids that must exist, choices and numbers a finding can actually take, groups that must
-be declared. Warnings: a rule without a reason or a source, an extreme likelihood ratio, a
-finding nothing reads, a group whose members contradict each other, a cause with few rules.
+Some checks are found while reading (a file that is not YAML, a field of the wrong type, a case
+that is not a valid intake): the loader and the case reader report those, and the registry only
+names them. The others run here, on a ruleset that did load: errors (ids that must exist,
+choices and numbers a finding can actually take) and authoring warnings (a rule without a reason
+or a source, an extreme likelihood ratio, a finding nothing reads).
+
+docs/rules.md carries the table `checks_table()` renders; regenerate it with
+`python -m nmt_assess.ruleset.checks --docs` (a test keeps the two in step).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from nmt_assess.models import (
     AllOf,
@@ -19,7 +28,6 @@ from nmt_assess.models import (
     FindingTest,
     FindingType,
     Not,
-    RedFlag,
     RegionRestriction,
     Rule,
     Ruleset,
@@ -36,59 +44,14 @@ _OPERATORS_BY_TYPE: dict[FindingType, set[str]] = {
 LR_HIGH, LR_LOW = 20.0, 0.05
 FEW_RULES = 5
 
-#: Every check lint runs, by id, with its severity. docs/rules.md describes each (a test keeps
-#: the two in step); `lint_ignore` names them.
-CHECKS: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "yaml-syntax",
-            "duplicate-key",
-            "encoding",
-            "unreadable",
-            "schema",
-            "missing-file",
-            "duplicate-file",
-            "unlisted-cause",
-            "cause-id",
-            "unknown-finding",
-            "unknown-group",
-            "unknown-source",
-            "unknown-cause",
-            "unknown-region",
-            "unknown-rule",
-            "unknown-strength",
-            "unknown-check",
-            "duplicate-id",
-            "impossible-condition",
-            "protected-red-flag",
-            "case-schema",
-            "case-id",
-            "case-unknown-id",
-            "case-finding",
-        ),
-        "error",
-    ),
-    **dict.fromkeys(
-        (
-            "missing-because",
-            "missing-source",
-            "lr-extreme",
-            "unused-finding",
-            "group-conflict",
-            "few-rules",
-        ),
-        "warning",
-    ),
-}
-#: What a rule's `lint_ignore` may name: the warnings about one rule. Errors are never ignored.
-RULE_IGNORABLE = ("missing-because", "missing-source", "lr-extreme", "group-conflict", "few-rules")
-
+Severity = Literal["error", "warning"]
 Where = Callable[[str, str], Any]  # (kind, id) -> Place | None
 
 
 class _Reporter:
-    def __init__(self, where: Where) -> None:
+    def __init__(self, where: Where, check: Check) -> None:
         self.where = where
+        self.check = check
         self.problems: list[Problem] = []
 
     def add(
@@ -98,23 +61,127 @@ class _Reporter:
         subpath: tuple[Any, ...],
         field: str,
         message: str,
-        *,
-        check: str,
         hint: str | None = None,
-        severity: str = "error",
     ) -> None:
         place = self.where(kind, item_id)
         file, (line, col) = (
             ("?", (None, None)) if place is None else (place.file, place.position(*subpath))
         )
         self.problems.append(
-            Problem(file, line, field, message, hint, col=col, check=check, severity=severity)
+            Problem(
+                file,
+                line,
+                field,
+                message,
+                hint,
+                col=col,
+                check=self.check.id,
+                severity=self.check.severity,
+            )
         )
 
 
+Run = Callable[[Ruleset, _Reporter], None]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    severity: Severity
+    #: One line for the docs table: what the check finds.
+    description: str
+    #: Runs the check on a loaded ruleset; None when the loader or the case reader finds it.
+    run: Run | None = None
+    #: A warning about one rule, which that rule's `lint_ignore` may silence.
+    about_one_rule: bool = False
+
+
+#: Every check, by id, in the order of the docs table.
+REGISTRY: dict[str, Check] = {}
+
+
+def _register(check: Check) -> None:
+    if check.id in REGISTRY:
+        raise ValueError(f"check '{check.id}' is registered twice")
+    REGISTRY[check.id] = check
+
+
+def found_while_reading(check_id: str, severity: Severity, description: str) -> None:
+    """Register a check that the loader or the case reader reports."""
+    _register(Check(check_id, severity, description))
+
+
+def check(
+    check_id: str, severity: Severity, description: str, *, about_one_rule: bool = False
+) -> Callable[[Run], Run]:
+    """Register the decorated function as the one that runs this check on a ruleset."""
+
+    def register(run: Run) -> Run:
+        _register(Check(check_id, severity, description, run, about_one_rule))
+        return run
+
+    return register
+
+
 def check_ruleset(ruleset: Ruleset, where: Where) -> list[Problem]:
-    report = _Reporter(where)
-    cause_ids = {cause.id for cause in ruleset.causes}
+    """The errors of a loaded ruleset that one file's schema cannot see."""
+    return _run_checks(ruleset, where, "error")
+
+
+def warnings(ruleset: Ruleset, where: Where) -> list[Problem]:
+    """Authoring warnings: none of them stops a pack from loading."""
+    return _run_checks(ruleset, where, "warning")
+
+
+def _run_checks(ruleset: Ruleset, where: Where, severity: Severity) -> list[Problem]:
+    problems = []
+    for registered in REGISTRY.values():
+        if registered.severity == severity and registered.run is not None:
+            report = _Reporter(where, registered)
+            registered.run(ruleset, report)
+            problems.extend(report.problems)
+    return problems
+
+
+def unknown_check_message(check_id: str, allowed: Iterable[str], what: str) -> str | None:
+    """Why `check_id` cannot be ignored (None when it can): `allowed` are the ids that may be,
+    and `what` names who ignores them, for the message."""
+    allowed = list(allowed)
+    if check_id in allowed:
+        return None
+    registered = REGISTRY.get(check_id)
+    if registered is None:
+        return f"unknown check '{check_id}'"
+    if registered.severity == "error":
+        return f"'{check_id}' is an error; errors cannot be ignored"
+    return f"'{check_id}' is not about one rule; {what} cannot ignore it"
+
+
+def warning_ids() -> list[str]:
+    return [c.id for c in REGISTRY.values() if c.severity == "warning"]
+
+
+def rule_ignorable_ids() -> list[str]:
+    return [c.id for c in REGISTRY.values() if c.about_one_rule]
+
+
+# --- found while reading -------------------------------------------------------------------
+
+found_while_reading(
+    "yaml-syntax",
+    "error",
+    "not YAML, or a value YAML cannot build",
+)
+found_while_reading(
+    "duplicate-key",
+    "error",
+    "a key given twice in one mapping (YAML would keep the last silently)",
+)
+found_while_reading("encoding", "error", "a file that is not UTF-8 text")
+found_while_reading("unreadable", "error", "a file that cannot be read, or is not a regular file")
+
+
+def _schema(ruleset: Ruleset, report: _Reporter) -> None:
     for finding in ruleset.findings.values():
         if finding.min is not None and finding.max is not None and finding.min >= finding.max:
             report.add(
@@ -123,12 +190,50 @@ def check_ruleset(ruleset: Ruleset, where: Where) -> list[Problem]:
                 ("min",),
                 "min",
                 f"min {finding.min:g} is not below max {finding.max:g}",
-                check="schema",
             )
+    _check_bands(report, ruleset)
+
+
+_register(
+    Check(
+        "schema",
+        "error",
+        "an empty file, a missing or unknown field, a wrong type, a number that is not a finite "
+        "number or lies outside its range, a red flag without action or advice, bands out of "
+        "order",
+        _schema,
+    )
+)
+found_while_reading("missing-file", "error", "a file the pack needs is missing")
+found_while_reading("duplicate-file", "error", "the same file as .yaml and .yml")
+found_while_reading(
+    "unlisted-cause", "error", "a cause file not listed under `causes` in pack.yaml"
+)
+found_while_reading("cause-id", "error", "a cause file whose `id` is not the file's name")
+
+
+# --- names that must exist -----------------------------------------------------------------
+
+
+@check("unknown-finding", "error", "a condition names a finding the catalog does not have")
+def unknown_finding(ruleset: Ruleset, report: _Reporter) -> None:
+    for kind, item_id, path, test in _finding_tests(ruleset):
+        if test.finding not in ruleset.findings:
+            report.add(
+                kind,
+                item_id,
+                path,
+                f"finding '{test.finding}'",
+                "unknown finding",
+                did_you_mean(test.finding, ruleset.findings),
+            )
+
+
+@check("unknown-group", "error", "a rule names a group its cause does not declare")
+def unknown_group(ruleset: Ruleset, report: _Reporter) -> None:
     for cause in ruleset.causes:
         groups = {group.id for group in cause.groups}
         for rule in cause.rules:
-            _check_lint_ignore(report, rule)
             if rule.group is not None and rule.group not in groups:
                 report.add(
                     "rule",
@@ -136,16 +241,40 @@ def check_ruleset(ruleset: Ruleset, where: Where) -> list[Problem]:
                     ("group",),
                     "group",
                     f"unknown group '{rule.group}'",
-                    check="unknown-group",
-                    hint=did_you_mean(rule.group, groups) or "declare it under 'groups'",
+                    did_you_mean(rule.group, groups) or "declare it under 'groups'",
                 )
-            _check_sources(report, ruleset, "rule", rule.id, rule.source)
-            for key in ("when", "unless"):
-                condition = getattr(rule, key)
-                if condition is not None:
-                    _check_condition(report, ruleset.findings, condition, "rule", rule.id, (key,))
+
+
+@check("unknown-source", "error", "a source tag that sources.yaml does not have")
+def unknown_source(ruleset: Ruleset, report: _Reporter) -> None:
+    if not ruleset.sources:
+        return
+    cited: list[tuple[str, str, tuple[str, ...]]] = [
+        ("rule", rule.id, rule.source) for cause in ruleset.causes for rule in cause.rules
+    ]
+    cited += [("flag", flag.id, flag.source) for flag in ruleset.red_flags]
+    cited += [("region", region, entry.source) for region, entry in ruleset.referral.items()]
+    for kind, item_id, tags in cited:
+        for tag in tags:
+            if tag not in ruleset.sources:
+                report.add(
+                    kind,
+                    item_id,
+                    ("source",),
+                    "source",
+                    f"unknown source '{tag}'",
+                    "add it to sources.yaml",
+                )
+
+
+@check(
+    "unknown-cause",
+    "error",
+    "a red flag's `related_causes` or the pack's `referral.cause` names no cause",
+)
+def unknown_cause(ruleset: Ruleset, report: _Reporter) -> None:
+    cause_ids = {cause.id for cause in ruleset.causes}
     for flag in ruleset.red_flags:
-        _check_sources(report, ruleset, "flag", flag.id, flag.source)
         for cause_id in flag.related_causes:
             if cause_id not in cause_ids:
                 report.add(
@@ -154,119 +283,310 @@ def check_ruleset(ruleset: Ruleset, where: Where) -> list[Problem]:
                     ("related_causes",),
                     "related_causes",
                     f"unknown cause '{cause_id}'",
-                    check="unknown-cause",
-                    hint=did_you_mean(cause_id, cause_ids),
+                    did_you_mean(cause_id, cause_ids),
                 )
-        _check_condition(report, ruleset.findings, flag.when, "flag", flag.id, ("when",))
-        _check_restricts(report, ruleset, flag)
-    _check_referral(report, ruleset, cause_ids)
-    _check_bands(report, ruleset)
-    return report.problems
-
-
-def warnings(ruleset: Ruleset, where: Where) -> list[Problem]:
-    """Authoring warnings: none of them stops a pack from loading."""
-    report = _Reporter(where)
-
-    def warn(
-        kind: str,
-        item_id: str,
-        subpath: tuple[Any, ...],
-        field: str,
-        message: str,
-        check: str,
-        hint: str | None = None,
-    ) -> None:
+    if ruleset.referral_cause is not None and ruleset.referral_cause not in cause_ids:
         report.add(
-            kind, item_id, subpath, field, message, check=check, hint=hint, severity="warning"
+            "pack",
+            _top_pack(ruleset),
+            ("referral", "cause"),
+            "referral.cause",
+            f"unknown cause '{ruleset.referral_cause}'",
         )
 
-    used: set[str] = set()
+
+@check(
+    "unknown-region",
+    "error",
+    "a referral region or a red flag's restricted region that is not a body region of the catalog",
+)
+def unknown_region(ruleset: Ruleset, report: _Reporter) -> None:
+    regions = ruleset.findings.get(ruleset.referral_finding or "")
+    choices = (regions.choices or ()) if regions else ()
+    for region in ruleset.referral:
+        if region not in choices:
+            report.add(
+                "region",
+                region,
+                (),
+                f"regions.{region}",
+                "not a body region of the catalog",
+                did_you_mean(region, choices),
+            )
+    for flag in ruleset.red_flags:
+        if not isinstance(flag.restricts, RegionRestriction):
+            continue
+        for index, region in enumerate(flag.restricts.regions):
+            if region not in choices:
+                report.add(
+                    "flag",
+                    flag.id,
+                    ("restricts", "regions", index),
+                    "restricts.regions",
+                    f"'{region}' is not a body region of the catalog",
+                    did_you_mean(region, choices) or "one of: " + ", ".join(choices),
+                )
+
+
+found_while_reading("unknown-rule", "error", "`disable` names a rule no pack below defines")
+found_while_reading("unknown-strength", "error", "a rule's weight names a strength the pack lacks")
+
+
+@check(
+    "unknown-check",
+    "error",
+    "`lint_ignore` names something other than a warning it may silence",
+)
+def unknown_check(ruleset: Ruleset, report: _Reporter) -> None:
+    ignorable = rule_ignorable_ids()
     for cause in ruleset.causes:
-        if len(cause.rules) < FEW_RULES:
-            first = cause.rules[0] if cause.rules else None
-            if first and "few-rules" not in first.lint_ignore:
-                warn(
-                    "rule",
-                    first.id,
-                    (),
-                    "cause",
-                    f"cause '{cause.id}' has only {len(cause.rules)} rules",
-                    "few-rules",
-                    f"at least {FEW_RULES} make its explanation useful",
-                )
         for rule in cause.rules:
-            used.update(rule.findings())
-            if not rule.because.strip() and "missing-because" not in rule.lint_ignore:
-                warn(
+            for index, check_id in enumerate(rule.lint_ignore):
+                message = unknown_check_message(check_id, ignorable, "a rule")
+                if message is not None:
+                    report.add(
+                        "rule",
+                        rule.id,
+                        ("lint_ignore", index),
+                        f"lint_ignore.{index}",
+                        message,
+                        did_you_mean(check_id, ignorable)
+                        or "a rule can ignore: " + ", ".join(ignorable),
+                    )
+
+
+found_while_reading("duplicate-id", "error", "a rule, red flag or finding id used twice")
+
+
+@check(
+    "impossible-condition",
+    "error",
+    "a choice the finding does not have, a threshold it can never reach, an operator that does "
+    "not fit its type",
+)
+def impossible_condition(ruleset: Ruleset, report: _Reporter) -> None:
+    for kind, item_id, path, test in _finding_tests(ruleset):
+        finding = ruleset.findings.get(test.finding)
+        if finding is None:
+            continue  # unknown-finding
+        for message, hint in _impossible(finding, test):
+            report.add(kind, item_id, path, f"finding '{test.finding}'", message, hint)
+
+
+found_while_reading(
+    "protected-red-flag",
+    "error",
+    "an attempt to disable or weaken a red flag of the base pack",
+)
+found_while_reading("case-schema", "error", "a case file that is not a valid case")
+found_while_reading("case-id", "error", "a case whose `id` is not the file's name")
+found_while_reading(
+    "case-unknown-id",
+    "error",
+    "a case whose leading cause or expectations name a cause or red flag the pack lacks",
+)
+found_while_reading("case-finding", "error", "a case whose findings are not a valid intake")
+
+
+# --- warnings ------------------------------------------------------------------------------
+
+
+@check(
+    "missing-because",
+    "warning",
+    "a rule without its reason (`because`)",
+    about_one_rule=True,
+)
+def missing_because(ruleset: Ruleset, report: _Reporter) -> None:
+    for rule in _rules_not_ignoring(ruleset, "missing-because"):
+        if not rule.because.strip():
+            report.add(
+                "rule",
+                rule.id,
+                (),
+                "because",
+                "rule has no 'because'",
+                "say in one sentence why the finding bears on the cause",
+            )
+
+
+@check("missing-source", "warning", "a rule without its `source`", about_one_rule=True)
+def missing_source(ruleset: Ruleset, report: _Reporter) -> None:
+    for rule in _rules_not_ignoring(ruleset, "missing-source"):
+        if not rule.source:
+            report.add(
+                "rule",
+                rule.id,
+                (),
+                "source",
+                "rule has no 'source'",
+                "cite a tag from sources.yaml where one exists",
+            )
+
+
+@check(
+    "lr-extreme",
+    "warning",
+    f"an LR above {LR_HIGH:g} or below {LR_LOW:g}; add `lint_ignore: [lr-extreme]` to the "
+    "rule, with the reason in `because`, when the figure is published",
+    about_one_rule=True,
+)
+def lr_extreme(ruleset: Ruleset, report: _Reporter) -> None:
+    for rule in _rules_not_ignoring(ruleset, "lr-extreme"):
+        for key, weight in (("lr", rule.lr), ("lr_absent", rule.lr_absent)):
+            if weight is not None and not LR_LOW <= weight.lr <= LR_HIGH:
+                report.add(
                     "rule",
                     rule.id,
-                    (),
-                    "because",
-                    "rule has no 'because'",
-                    "missing-because",
-                    "say in one sentence why the finding bears on the cause",
+                    (key,),
+                    key,
+                    f"likelihood ratio {weight.lr:g} is outside {LR_LOW:g}-{LR_HIGH:g}",
+                    "check the source, or add lint_ignore: [lr-extreme] with the reason",
                 )
-            if not rule.source and "missing-source" not in rule.lint_ignore:
-                warn(
-                    "rule",
-                    rule.id,
-                    (),
-                    "source",
-                    "rule has no 'source'",
-                    "missing-source",
-                    "cite a tag from sources.yaml where one exists",
-                )
-            if "lr-extreme" not in rule.lint_ignore:
-                for key, weight in (("lr", rule.lr), ("lr_absent", rule.lr_absent)):
-                    if weight is not None and not LR_LOW <= weight.lr <= LR_HIGH:
-                        warn(
-                            "rule",
-                            rule.id,
-                            (key,),
-                            key,
-                            f"likelihood ratio {weight.lr:g} is outside {LR_LOW:g}-{LR_HIGH:g}",
-                            "lr-extreme",
-                            "check the source, or add lint_ignore: [lr-extreme] with the reason",
-                        )
-        for message, rule in _group_conflicts(cause.rules):
-            if "group-conflict" not in rule.lint_ignore:
-                warn("rule", rule.id, ("group",), "group", message, "group-conflict")
+
+
+@check("unused-finding", "warning", "no rule or red flag reads the finding")
+def unused_finding(ruleset: Ruleset, report: _Reporter) -> None:
+    used = {f for cause in ruleset.causes for rule in cause.rules for f in rule.findings()}
     used.update(f for flag in ruleset.red_flags for f in flag.when.findings())
     for finding_id in ruleset.findings:
         if finding_id not in used:
-            warn(
-                "finding",
-                finding_id,
-                ("id",),
-                "id",
-                f"no rule or red flag reads '{finding_id}'",
-                "unused-finding",
+            report.add(
+                "finding", finding_id, ("id",), "id", f"no rule or red flag reads '{finding_id}'"
             )
-    return report.problems
 
 
-def _check_lint_ignore(report: _Reporter, rule: Rule) -> None:
-    for index, check in enumerate(rule.lint_ignore):
-        if check in RULE_IGNORABLE:
+@check(
+    "group-conflict",
+    "warning",
+    "two rules of a group read the same answer but argue in opposite directions",
+    about_one_rule=True,
+)
+def group_conflict(ruleset: Ruleset, report: _Reporter) -> None:
+    for cause in ruleset.causes:
+        for message, rule in _group_conflicts(cause.rules):
+            if "group-conflict" not in rule.lint_ignore:
+                report.add("rule", rule.id, ("group",), "group", message)
+
+
+@check(
+    "few-rules",
+    "warning",
+    f"a cause with fewer than {FEW_RULES} rules (its first rule may ignore it)",
+    about_one_rule=True,
+)
+def few_rules(ruleset: Ruleset, report: _Reporter) -> None:
+    for cause in ruleset.causes:
+        if len(cause.rules) >= FEW_RULES or not cause.rules:
             continue
-        severity = CHECKS.get(check)
-        if severity == "error":
-            message = f"'{check}' is an error; errors cannot be ignored"
-        elif severity == "warning":
-            message = f"'{check}' is not about one rule; a rule cannot ignore it"
-        else:
-            message = f"unknown check '{check}'"
-        report.add(
-            "rule",
-            rule.id,
-            ("lint_ignore", index),
-            f"lint_ignore.{index}",
-            message,
-            check="unknown-check",
-            hint=did_you_mean(check, RULE_IGNORABLE)
-            or "a rule can ignore: " + ", ".join(RULE_IGNORABLE),
+        first = cause.rules[0]
+        if "few-rules" not in first.lint_ignore:
+            report.add(
+                "rule",
+                first.id,
+                (),
+                "cause",
+                f"cause '{cause.id}' has only {len(cause.rules)} rules",
+                f"at least {FEW_RULES} make its explanation useful",
+            )
+
+
+#: What a rule's `lint_ignore` may name: the warnings about one rule. Errors are never ignored.
+RULE_IGNORABLE = tuple(rule_ignorable_ids())
+#: Every check, by id, with its severity.
+CHECKS: dict[str, str] = {c.id: c.severity for c in REGISTRY.values()}
+
+
+# --- the docs table ------------------------------------------------------------------------
+
+DOCS_BEGIN = "<!-- checks table: generated by `python -m nmt_assess.ruleset.checks --docs` -->"
+DOCS_END = "<!-- end of checks table -->"
+
+
+def checks_table() -> str:
+    """The Markdown table of every check, as docs/rules.md carries it between its markers."""
+    lines = [DOCS_BEGIN, "", "| check | severity | what |", "|---|---|---|"]
+    lines += [f"| {c.id} | {c.severity} | {c.description} |" for c in REGISTRY.values()]
+    return "\n".join([*lines, "", DOCS_END])
+
+
+def with_checks_table(document: str) -> str:
+    """The document with the text between its checks-table markers replaced by the table."""
+    pattern = re.compile(re.escape(DOCS_BEGIN) + r".*?" + re.escape(DOCS_END), re.DOTALL)
+    if not pattern.search(document):
+        raise ValueError("the document has no checks-table markers")
+    return pattern.sub(lambda _: checks_table(), document, count=1)
+
+
+def main(argv: Sequence[str]) -> int:
+    """`python -m nmt_assess.ruleset.checks --docs [FILE]`: rewrite the checks table of FILE
+    (default docs/rules.md) from the registry."""
+    from pathlib import Path
+
+    if not argv or argv[0] != "--docs" or len(argv) > 2:
+        print(
+            "usage: python -m nmt_assess.ruleset.checks --docs [FILE, default docs/rules.md]",
+            file=sys.stderr,
         )
+        return 2
+    path = Path(argv[1] if len(argv) == 2 else "docs/rules.md")
+    document = path.read_text(encoding="utf-8")
+    updated = with_checks_table(document)
+    if updated != document:
+        path.write_text(updated, encoding="utf-8")
+    print(f"{path}: {'updated' if updated != document else 'up to date'}")
+    return 0
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _top_pack(ruleset: Ruleset) -> str:
+    return ruleset.packs[-1].name if ruleset.packs else ""
+
+
+def _rules_not_ignoring(ruleset: Ruleset, check_id: str) -> Iterator[Rule]:
+    for cause in ruleset.causes:
+        for rule in cause.rules:
+            if check_id not in rule.lint_ignore:
+                yield rule
+
+
+def _finding_tests(
+    ruleset: Ruleset,
+) -> Iterator[tuple[str, str, tuple[Any, ...], FindingTest]]:
+    """Every finding test of every rule and red flag: (kind, id, path to the test, test)."""
+    for cause in ruleset.causes:
+        for rule in cause.rules:
+            for key in ("when", "unless"):
+                condition = getattr(rule, key)
+                if condition is not None:
+                    for path, test in _tests_of(condition, (key,)):
+                        yield "rule", rule.id, path, test
+    for flag in ruleset.red_flags:
+        for path, test in _tests_of(flag.when, ("when",)):
+            yield "flag", flag.id, path, test
+
+
+def _tests_of(
+    condition: Condition, path: tuple[Any, ...]
+) -> Iterator[tuple[tuple[Any, ...], FindingTest]]:
+    if isinstance(condition, FindingTest):
+        yield path, condition
+    elif isinstance(condition, Not):
+        yield from _tests_of(condition.not_, (*path, "not"))
+    else:
+        key, parts = _parts(condition)
+        for index, part in enumerate(parts):
+            yield from _tests_of(part, (*path, key, index))
+
+
+def _parts(condition: AllOf | AnyOf | AtLeast) -> tuple[str, tuple[Condition, ...]]:
+    if isinstance(condition, AllOf):
+        return "all", condition.all
+    if isinstance(condition, AnyOf):
+        return "any", condition.any
+    return "of", condition.of
 
 
 def _group_conflicts(rules: tuple[Rule, ...]) -> Iterator[tuple[str, Rule]]:
@@ -289,74 +609,13 @@ def _group_conflicts(rules: tuple[Rule, ...]) -> Iterator[tuple[str, Rule]]:
         seen.setdefault(key, rule)
 
 
-def _check_sources(
-    report: _Reporter, ruleset: Ruleset, kind: str, item_id: str, tags: tuple[str, ...]
-) -> None:
-    if not ruleset.sources:
-        return
-    for tag in tags:
-        if tag not in ruleset.sources:
-            report.add(
-                kind,
-                item_id,
-                ("source",),
-                "source",
-                f"unknown source '{tag}'",
-                check="unknown-source",
-                hint="add it to sources.yaml",
-            )
-
-
-def _check_condition(
-    report: _Reporter,
-    catalog: Mapping[str, Finding],
-    condition: Condition,
-    kind: str,
-    item_id: str,
-    path: tuple[Any, ...],
-) -> None:
-    if isinstance(condition, FindingTest):
-        for message, hint, check in _finding_test_problems(catalog, condition):
-            report.add(
-                kind,
-                item_id,
-                path,
-                f"finding '{condition.finding}'",
-                message,
-                check=check,
-                hint=hint,
-            )
-        return
-    if isinstance(condition, Not):
-        _check_condition(report, catalog, condition.not_, kind, item_id, (*path, "not"))
-        return
-    key, parts = _parts(condition)
-    for index, part in enumerate(parts):
-        _check_condition(report, catalog, part, kind, item_id, (*path, key, index))
-
-
-def _parts(condition: AllOf | AnyOf | AtLeast) -> tuple[str, tuple[Condition, ...]]:
-    if isinstance(condition, AllOf):
-        return "all", condition.all
-    if isinstance(condition, AnyOf):
-        return "any", condition.any
-    return "of", condition.of
-
-
-def _finding_test_problems(
-    catalog: Mapping[str, Finding], test: FindingTest
-) -> Iterator[tuple[str, str | None, str]]:
-    finding = catalog.get(test.finding)
-    if finding is None:
-        yield "unknown finding", did_you_mean(test.finding, catalog), "unknown-finding"
-        return
+def _impossible(finding: Finding, test: FindingTest) -> Iterator[tuple[str, str | None]]:
     allowed = _OPERATORS_BY_TYPE[finding.type]
     for operator in test.operators() or ["is"]:
         if operator not in allowed:
             yield (
                 f"'{operator}' does not fit a {finding.type.value} finding",
                 "use one of: " + ", ".join(sorted(allowed)),
-                "impossible-condition",
             )
             return
     if (
@@ -364,22 +623,18 @@ def _finding_test_problems(
         and test.is_ is not None
         and not isinstance(test.is_, bool)
     ):
-        yield f"expected true or false, got {test.is_!r}", None, "impossible-condition"
+        yield f"expected true or false, got {test.is_!r}", None
     if (
         finding.type is FindingType.choice
         and test.is_ is not None
         and not isinstance(test.is_, str)
     ):
-        yield f"expected one of the choices, got {test.is_!r}", None, "impossible-condition"
+        yield f"expected one of the choices, got {test.is_!r}", None
     choices = finding.choices or ()
     named = [test.is_] if finding.type is FindingType.choice and isinstance(test.is_, str) else []
     for choice in [*named, *(test.in_ or ()), *(test.any_of or ()), *(test.all_of or ())]:
         if choice not in choices:
-            yield (
-                f"'{choice}' is not a choice of this finding",
-                did_you_mean(choice, choices),
-                "impossible-condition",
-            )
+            yield f"'{choice}' is not a choice of this finding", did_you_mean(choice, choices)
     bounds = finding.bounds
     if bounds is None:
         return
@@ -397,58 +652,11 @@ def _finding_test_problems(
             yield (
                 f"'{operator} {value:g}' can never hold for a value from {low:g} to {high:g}",
                 None,
-                "impossible-condition",
-            )
-
-
-def _check_referral(report: _Reporter, ruleset: Ruleset, cause_ids: set[str]) -> None:
-    pack = ruleset.packs[-1].name if ruleset.packs else ""
-    if ruleset.referral_cause is not None and ruleset.referral_cause not in cause_ids:
-        report.add(
-            "pack",
-            pack,
-            ("referral", "cause"),
-            "referral.cause",
-            f"unknown cause '{ruleset.referral_cause}'",
-            check="unknown-cause",
-        )
-    regions = ruleset.findings.get(ruleset.referral_finding or "")
-    choices = (regions.choices or ()) if regions else ()
-    for region, referral in ruleset.referral.items():
-        if region not in choices:
-            report.add(
-                "region",
-                region,
-                (),
-                f"regions.{region}",
-                "not a body region of the catalog",
-                check="unknown-region",
-                hint=did_you_mean(region, choices),
-            )
-        _check_sources(report, ruleset, "region", region, referral.source)
-
-
-def _check_restricts(report: _Reporter, ruleset: Ruleset, flag: RedFlag) -> None:
-    """A red flag's restricted regions must be body regions of the catalog."""
-    if not isinstance(flag.restricts, RegionRestriction):
-        return
-    regions = ruleset.findings.get(ruleset.referral_finding or "")
-    choices = (regions.choices or ()) if regions else ()
-    for index, region in enumerate(flag.restricts.regions):
-        if region not in choices:
-            report.add(
-                "flag",
-                flag.id,
-                ("restricts", "regions", index),
-                "restricts.regions",
-                f"'{region}' is not a body region of the catalog",
-                check="unknown-region",
-                hint=did_you_mean(region, choices) or "one of: " + ", ".join(choices),
             )
 
 
 def _check_bands(report: _Reporter, ruleset: Ruleset) -> None:
-    pack = ruleset.packs[-1].name if ruleset.packs else ""
+    pack = _top_pack(ruleset)
     limits = [band.below for band in ruleset.bands]
     if not limits or limits[-1] is not None or None in limits[:-1]:
         report.add(
@@ -457,16 +665,12 @@ def _check_bands(report: _Reporter, ruleset: Ruleset) -> None:
             ("bands",),
             "bands",
             "every band but the last needs 'below'; the last none",
-            check="schema",
         )
         return
     bounded = [limit for limit in limits[:-1] if limit is not None]
     if bounded != sorted(set(bounded)):
-        report.add(
-            "pack",
-            pack,
-            ("bands",),
-            "bands",
-            "'below' limits must rise from band to band",
-            check="schema",
-        )
+        report.add("pack", pack, ("bands",), "bands", "'below' limits must rise from band to band")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from nmt_assess.models import Ruleset
-from nmt_assess.problems import Problem, lint_order
+from nmt_assess.problems import Problem, did_you_mean, lint_order
 from nmt_assess.ruleset.checks import warnings
 from nmt_assess.ruleset.loader import (
     case_files,
@@ -16,19 +16,55 @@ from nmt_assess.ruleset.loader import (
 )
 
 
-def lint(chain: list[Path], case_packs: list[Path]) -> tuple[Ruleset | None, list[Problem]]:
+def lint(
+    chain: list[Path],
+    case_packs: list[Path],
+    select: Collection[str] = (),
+    ignore: Collection[str] = (),
+) -> tuple[Ruleset | None, list[Problem]]:
     """The ruleset (None when it cannot be built) and every problem, sorted by place: the
-    errors of every file, the warnings and every case, in one run."""
+    errors of every file, the warnings and every case, in one run.
+
+    Warnings are kept when `select` (if given) names them, `ignore` does not, and the pack
+    whose file they are in does not list them under `lint_ignore`. Every error is kept."""
     ruleset, problems, where = read_packs(chain)
     problems = list(problems)
     if ruleset is not None:
-        problems.extend(warnings(ruleset, where))
+        silenced = {Path(pack.path): set(pack.lint_ignore) for pack in ruleset.packs}
+        problems.extend(
+            p
+            for p in warnings(ruleset, where)
+            if (not select or p.check in select)
+            and p.check not in ignore
+            and not _silenced_by_pack(p, silenced)
+        )
     for pack in case_packs:
         files = case_files(pack)
         problems.extend(same_stem_problems(files))
         for path in files:
             problems.extend(lint_case(path, ruleset))
     return ruleset, sorted(set(problems), key=lambda p: (*lint_order(p), p.field, p.check))
+
+
+def _silenced_by_pack(problem: Problem, silenced: Mapping[Path, set[str]]) -> bool:
+    path = Path(problem.file)
+    return any(problem.check in ids and path.is_relative_to(root) for root, ids in silenced.items())
+
+
+def check_ids_option(values: Sequence[str], *, ignoring: bool) -> tuple[list[str], str | None]:
+    """The check ids of a `--select` or `--ignore` option (each value may list several, split
+    by commas), or a message saying what is wrong with them."""
+    from nmt_assess.ruleset.checks import REGISTRY
+
+    ids = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    for check_id in ids:
+        registered = REGISTRY.get(check_id)
+        if registered is None:
+            hint = did_you_mean(check_id, REGISTRY)
+            return ids, f"unknown check '{check_id}'" + (f" ({hint})" if hint else "")
+        if ignoring and registered.severity == "error":
+            return ids, f"'{check_id}' is an error; errors cannot be ignored"
+    return ids, None
 
 
 def lint_case(path: Path, ruleset: Ruleset | None) -> list[Problem]:

@@ -77,6 +77,7 @@ _PACK_KEYS = {
     "strengths",
     "referral",
     "client_information",
+    "lint_ignore",
 }
 
 
@@ -387,8 +388,49 @@ class _PackReader:
                 version=version if isinstance(version, str) else str(version),
                 sha256=self.digest.hexdigest(),
                 path=str(self.root),
+                lint_ignore=self._lint_ignore(pack),
             )
         )
+
+    def _lint_ignore(self, pack: Mapping[str, Any]) -> tuple[str, ...]:
+        """The warnings this pack silences in its own files: warning ids of the registry."""
+        from nmt_assess.ruleset.checks import unknown_check_message, warning_ids
+
+        raw = pack.get("lint_ignore")
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self._problem(
+                PACK_FILE,
+                pack,
+                ("lint_ignore",),
+                "lint_ignore",
+                f"expected a list of check ids, got {_kind(raw)}",
+                check="schema",
+            )
+            return ()
+        ignored = []
+        allowed = warning_ids()
+        for index, check_id in enumerate(raw):
+            message = (
+                unknown_check_message(check_id, allowed, "a pack")
+                if isinstance(check_id, str)
+                else f"expected a check id, got {shown(check_id)}"
+            )
+            if message is None:
+                ignored.append(check_id)
+                continue
+            self._problem(
+                PACK_FILE,
+                pack,
+                ("lint_ignore", index),
+                f"lint_ignore.{index}",
+                message,
+                check="unknown-check",
+                hint=did_you_mean(str(check_id), allowed)
+                or "a pack can ignore: " + ", ".join(allowed),
+            )
+        return tuple(ignored)
 
     def _resolve_names(self) -> None:
         """Each file kind's name in this pack: .yaml, or .yml when only that is there."""
