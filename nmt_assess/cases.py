@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from nmt_assess.models import Assessment, Ruleset
+from nmt_assess.models.base import FileForm
 from nmt_assess.problems import Problem, did_you_mean
 
 
@@ -16,7 +17,9 @@ class Expectation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     #: The leading cause; a list where a mixed presentation may be led by either.
-    top: tuple[str, ...]
+    top: Annotated[
+        tuple[str, ...], FileForm(lambda schema: {"anyOf": [{"type": "string"}, schema]})
+    ]
     #: Causes that must rank in the top two.
     top_two: tuple[str, ...] = ()
     #: Red flags that must be raised.

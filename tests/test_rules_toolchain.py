@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -108,25 +109,81 @@ def test_committed_schemas_match_the_models() -> None:
     folder = default_pack_dir() / "schema"
     committed = {p.name: json.loads(p.read_text()) for p in folder.glob("*.schema.json")}
     assert committed == json_schemas()
+    assert set(committed) == {f"{kind}.schema.json" for kind in SCHEMAS}
 
 
-def test_every_bundled_yaml_file_names_its_schema_and_fits_it() -> None:
-    root = default_pack_dir()
-    kinds = {
-        "pack.yaml": "pack",
-        "findings.yaml": "findings",
-        "red_flags.yaml": "red_flags",
-        "referral.yaml": "referral",
-        "sources.yaml": "sources",
+def test_committed_schemas_are_what_rules_schema_writes(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["rules", "schema", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    committed = default_pack_dir() / "schema"
+    for written in tmp_path.iterdir():
+        assert written.read_bytes() == (committed / written.name).read_bytes(), written.name
+
+
+def schema_kind(path: Path) -> str:
+    """The kind a YAML file names in its first line, checked to be one of ours."""
+    first = path.read_text().splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema="), path
+    kind = first.rsplit("/", 1)[-1].removesuffix(".schema.json")
+    assert kind in SCHEMAS, path
+    return kind
+
+
+def schema_errors(pack: Path) -> tuple[list[str], int]:
+    """Every way the pack's YAML files fail the committed schema each names, and how many
+    files were checked."""
+    schemas = {
+        name: jsonschema.Draft202012Validator(schema) for name, schema in json_schemas().items()
     }
-    files = [(root / name, kind) for name, kind in kinds.items()]
-    files += [(p, "cause") for p in (root / "causes").glob("*.yaml")]
-    files += [(p, "case") for p in (root / "cases").glob("*.yaml")]
-    for path, kind in files:
-        text = path.read_text()
-        assert text.splitlines()[0].startswith("# yaml-language-server: $schema="), path
-        assert text.splitlines()[0].endswith(f"{kind}.schema.json"), path
-        SCHEMAS[kind].model_validate(yaml.safe_load(text))
+    files = sorted(p for p in pack.rglob("*.yaml") if "schema" not in p.parts)
+    errors = []
+    for path in files:
+        validator = schemas[f"{schema_kind(path)}.schema.json"]
+        for error in validator.iter_errors(yaml.safe_load(path.read_text())):
+            errors.append(f"{path}: {list(error.absolute_path)}: {error.message}")
+    return errors, len(files)
+
+
+def test_every_file_of_the_default_pack_fits_the_schema_it_names() -> None:
+    root = default_pack_dir()
+    errors, checked = schema_errors(root)
+    assert errors == []
+    assert checked == 5 + len(list((root / "causes").glob("*.yaml"))) + len(
+        list((root / "cases").glob("*.yaml"))
+    )
+    expected = {"pack.yaml": "pack", "findings.yaml": "findings", "red_flags.yaml": "red_flags"}
+    for name, kind in expected.items():
+        assert schema_kind(root / name) == kind
+    assert {schema_kind(p) for p in (root / "causes").glob("*.yaml")} == {"cause"}
+    assert {schema_kind(p) for p in (root / "cases").glob("*.yaml")} == {"case"}
+
+
+def test_every_file_of_a_new_pack_fits_the_schema_it_names(tmp_path: Path) -> None:
+    pack = tmp_path / "new"
+    assert runner.invoke(app, ["rules", "new", str(pack)]).exit_code == 0
+    errors, checked = schema_errors(pack)
+    assert (errors, checked) == ([], 5)
+
+
+@pytest.mark.parametrize(
+    ("kind", "document"),
+    [
+        ("cause", {"id": "x", "rules": [{"id": "x.a", "when": "a", "lr": True}]}),
+        ("cause", {"id": "x", "rules": [{"id": "x.a", "lr": 5000}]}),
+        ("cause", {"id": "x", "rules": [{"id": "x.a", "lint_ignore": ["schema"]}]}),
+        ("cause", {"id": "x", "rules": [{"id": "x.a", "when": {"all": []}}]}),
+        ("cause", {"id": "x", "rules": [{"id": "x.a", "cause": "x"}]}),
+        ("cause", {"id": "x", "prior": 1.0}),
+        ("findings", {"findings": [{"id": "f", "type": "yes_no"}]}),
+        ("pack", {"name": "p", "version": "1", "extends": "base"}),
+        ("pack", {"name": "p", "version": "1", "lint_ignore": ["yaml-syntax"]}),
+        ("red_flags", {"red_flags": [{"id": "r", "title": "t", "when": "a", "action": "soon"}]}),
+        ("case", {"expect": {"top": 3}}),
+    ],
+)
+def test_the_schemas_refuse_what_the_loader_refuses(kind: str, document: object) -> None:
+    validator = jsonschema.Draft202012Validator(json_schemas()[f"{kind}.schema.json"])
+    assert not validator.is_valid(document)
 
 
 # --- layering ------------------------------------------------------------------------------

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Union
 
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, Strict
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 #: An answered finding: yes/no, a number, one choice or a list of choices.
 Value = Union[bool, int, float, str, tuple[str, ...]]
@@ -20,3 +24,22 @@ LikelihoodRatio = Annotated[PackNumber, Field(ge=LR_MIN, le=LR_MAX)]
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+
+@dataclass(frozen=True)
+class FileForm:
+    """How a field is written in a rule file where that differs from the loaded form (a
+    strength name for a weight, a finding id for a condition): `schema` turns the loaded
+    form's JSON Schema into the file's. Put it in the field's Annotated metadata."""
+
+    schema: Callable[[JsonSchemaValue], JsonSchemaValue]
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return self.schema(handler(core_schema))
+
+
+def only_id_required(schema: dict[str, Any]) -> None:
+    """A model's file form where a later pack may give just the id and the keys it changes."""
+    schema["required"] = ["id"]

@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 
-from nmt_assess.models.base import PRIOR_MAX, PRIOR_MIN, Frozen, LikelihoodRatio, PackNumber
+from nmt_assess.models.base import (
+    LR_MAX,
+    LR_MIN,
+    PRIOR_MAX,
+    PRIOR_MIN,
+    FileForm,
+    Frozen,
+    LikelihoodRatio,
+    PackNumber,
+    only_id_required,
+)
 from nmt_assess.models.conditions import Condition, expand_shorthand
 
 
@@ -21,19 +32,32 @@ class FindingType(str, Enum):
     multi_choice = "multi_choice"
 
 
+def _choices_in_file(schema: JsonSchemaValue) -> JsonSchemaValue:
+    named = {"type": "string", "description": "The name of a list under choice_lists."}
+    return {"anyOf": [schema, named]}
+
+
 class Finding(Frozen):
-    id: str
-    type: FindingType
-    label: str
-    question: str
-    asked_of: Literal["client", "therapist"]
+    """A question or test of the catalog; its id is part of the shared intake vocabulary."""
+
+    id: str = Field(description="The finding's id, as intakes and conditions name it.")
+    type: FindingType = Field(description="What kind of answer it takes.")
+    label: str = Field(description="A short name, as reports show it.")
+    question: str = Field(description="The question as the client or therapist is asked it.")
+    asked_of: Literal["client", "therapist"] = Field(description="Who answers it.")
     section: Literal["screening", "history", "complaint", "examination"]
-    meaning: str
-    how_to: str | None = None
-    unit: str | None = None
-    min: PackNumber | None = None
-    max: PackNumber | None = None
-    choices: tuple[str, ...] | None = None
+    meaning: str = Field(description="What a positive answer means.")
+    how_to: str | None = Field(
+        default=None, description="For an examination: how to test, and what is positive."
+    )
+    unit: str | None = Field(default=None, description="The unit of a number finding.")
+    min: PackNumber | None = Field(default=None, description="A number finding's lowest value.")
+    max: PackNumber | None = Field(default=None, description="A number finding's highest value.")
+    choices: Annotated[tuple[str, ...] | None, FileForm(_choices_in_file)] = Field(
+        default=None,
+        description="The choices of a choice or multi_choice finding, or the name of a list "
+        "under choice_lists.",
+    )
 
     @model_validator(mode="after")
     def _type_fits(self) -> Finding:
@@ -72,19 +96,52 @@ class Weight(Frozen):
         return f"scale: {self.strength}" if self.strength else "published"
 
 
+def _weight_in_file(schema: JsonSchemaValue) -> JsonSchemaValue:
+    """A file gives a weight as a number or a strength name; the loader makes it a Weight."""
+    return {
+        "anyOf": [
+            {"type": "number", "minimum": LR_MIN, "maximum": LR_MAX},
+            {"type": "string", "description": "A named strength of pack.yaml's strengths."},
+        ]
+    }
+
+
+WeightInFile = Annotated[Weight, FileForm(_weight_in_file)]
+
+
 class Rule(Frozen):
-    id: str
-    cause: str
-    when: Condition
-    #: The rule is set aside when this definitely holds (an unknown answer does not set it aside).
-    unless: Condition | None = None
-    lr: Weight
-    lr_absent: Weight | None = None
-    group: str | None = None
-    because: str = ""
-    source: tuple[str, ...] = ()
-    #: Lint checks this rule deliberately departs from (its `because` should say why).
-    lint_ignore: tuple[str, ...] = ()
+    """One piece of evidence for or against a cause. In a cause file of a later pack, an id
+    that exists overrides the keys given and keeps the others."""
+
+    model_config = ConfigDict(json_schema_extra=only_id_required)
+
+    id: str = Field(description="CAUSE.NAME, unique in the ruleset.")
+    #: The cause the rule belongs to: the loader takes it from the cause file.
+    cause: SkipJsonSchema[str]
+    when: Condition = Field(description="When the rule applies.")
+    unless: Condition | None = Field(
+        default=None,
+        description="The rule is set aside when this definitely holds (an unknown answer does "
+        "not set it aside).",
+    )
+    lr: WeightInFile = Field(
+        description="Likelihood ratio when the condition holds: a number or a strength."
+    )
+    lr_absent: WeightInFile | None = Field(
+        default=None, description="Likelihood ratio when answered and the condition does not hold."
+    )
+    group: str | None = Field(
+        default=None, description="A group of the cause: its rules count once each way."
+    )
+    because: str = Field(
+        default="", description="One sentence: why the finding bears on the cause."
+    )
+    source: tuple[str, ...] = Field(default=(), description="Tags from sources.yaml.")
+    lint_ignore: tuple[str, ...] = Field(
+        default=(),
+        description="Warnings about this rule it departs from on purpose (its because says why).",
+        json_schema_extra={"examples": [["lr-extreme"]]},
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -103,16 +160,27 @@ class Rule(Frozen):
 
 
 class Group(Frozen):
+    """Rules that are not independent (say, tests of one nerve): they count once each way."""
+
     id: str
-    because: str
+    because: str = Field(description="Why the group's rules are not independent.")
 
 
 class Cause(Frozen):
-    id: str
+    """A cause of pain and its rules. In a later pack, a cause file gives the id and what it
+    adds or changes."""
+
+    model_config = ConfigDict(json_schema_extra=only_id_required)
+
+    id: str = Field(description="The cause's id: the file's name.")
     title: str
     description: str
-    prior: PackNumber = Field(ge=PRIOR_MIN, le=PRIOR_MAX)
-    prior_note: str
+    prior: PackNumber = Field(
+        ge=PRIOR_MIN,
+        le=PRIOR_MAX,
+        description="The share of NMT clients in whom the cause is present.",
+    )
+    prior_note: str = Field(description="Why this prior.")
     groups: tuple[Group, ...] = ()
     rules: tuple[Rule, ...]
 
@@ -182,6 +250,68 @@ class Referral(Frozen):
     muscles: tuple[str, ...]
     source: tuple[str, ...] = ()
     note: str | None = None
+
+
+class PackReferral(Frozen):
+    """Which cause the referral map serves, and which finding holds the body regions."""
+
+    cause: str | None = None
+    finding: str | None = None
+
+
+class PackSettings(Frozen):
+    """pack.yaml. The loader checks each key where it stands; a pack that stands alone must set
+    name, version, disclaimer, bands and causes."""
+
+    name: str
+    version: str = Field(description="Quoted, so that YAML keeps it as text.")
+    description: str | None = None
+    extends: Literal["default", "none"] | None = Field(
+        default=None,
+        description="default: layered over the default pack; none: stands alone. Left out, a "
+        "pack that sets causes, bands and disclaimer stands alone, any other is layered.",
+    )
+    disable: tuple[str, ...] = Field(default=(), description="Rule ids to switch off.")
+    disclaimer: str | None = None
+    causes: tuple[str, ...] = Field(default=(), description="Cause ids, in tie-break order.")
+    bands: tuple[Band, ...] | None = None
+    strengths: dict[str, LikelihoodRatio] = Field(
+        default_factory=dict, description="Named likelihood ratios rules may give as lr."
+    )
+    referral: PackReferral | None = None
+    client_information: tuple[str, ...] = ()
+    lint_ignore: tuple[str, ...] = Field(
+        default=(),
+        description="Warnings silenced in this pack's own files (rules lint --ignore, kept).",
+        json_schema_extra={"examples": [["unused-finding"]]},
+    )
+
+
+class FindingsFile(Frozen):
+    """findings.yaml: the findings a pack adds, the first key the one a file must give."""
+
+    findings: tuple[Finding, ...]
+    choice_lists: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="Lists of choices, declared once, named by findings."
+    )
+
+
+class RedFlagsFile(Frozen):
+    """red_flags.yaml."""
+
+    red_flags: tuple[RedFlag, ...]
+
+
+class ReferralFile(Frozen):
+    """referral.yaml: the trigger-point referral map."""
+
+    regions: dict[str, Referral] = Field(description="Body region -> the muscles to palpate.")
+
+
+class SourcesFile(Frozen):
+    """sources.yaml."""
+
+    sources: dict[str, str] = Field(description="Source tag -> citation.")
 
 
 class PackInfo(Frozen):

@@ -10,8 +10,9 @@ from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Protocol, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Strict, Tag, model_validator
+from pydantic.json_schema import JsonSchemaValue
 
-from nmt_assess.models.base import Frozen, PackNumber, Value
+from nmt_assess.models.base import FileForm, Frozen, PackNumber, Value
 
 
 class Findings(Protocol):
@@ -175,6 +176,11 @@ def _condition_kind(raw: Any) -> str | None:
     return None
 
 
+def _with_shorthand(schema: JsonSchemaValue) -> JsonSchemaValue:
+    shorthand = {"type": "string", "description": "A yes/no finding's id: it is answered yes."}
+    return {"anyOf": [shorthand, schema]}
+
+
 def _shorthand(raw: Any) -> Any:
     """`tingling` is short for `{finding: tingling}` (the finding is answered yes)."""
     return {"finding": raw} if isinstance(raw, str) else raw
@@ -195,6 +201,7 @@ Condition = Annotated[
             "expected a finding id or a mapping with one of: finding, all, any, not, at_least"
         ),
     ),
+    FileForm(_with_shorthand),
 ]
 
 

@@ -43,6 +43,13 @@ from nmt_assess.models import (
     Rule,
     Ruleset,
 )
+from nmt_assess.models.catalog import (
+    FindingsFile,
+    PackSettings,
+    RedFlagsFile,
+    ReferralFile,
+    SourcesFile,
+)
 from nmt_assess.problems import Problem, ProblemsError, did_you_mean
 
 PACK_FILE = "pack.yaml"
@@ -57,28 +64,16 @@ NONE = "none"
 YAML_SUFFIXES = (".yaml", ".yml")
 #: What only a complete pack sets: a first pack without `extends` that sets all three stands alone.
 _COMPLETE_KEYS = ("causes", "bands", "disclaimer")
-#: The top-level keys of each file but pack.yaml, the first of each the one the file must give.
+#: The top-level keys of each file but pack.yaml, the first of each the one the file must give:
+#: the fields of the models that give the files their JSON Schemas.
 _FILE_KEYS = {
-    FINDINGS_FILE: ("findings", "choice_lists"),
-    RED_FLAGS_FILE: ("red_flags",),
-    REFERRAL_FILE: ("regions",),
-    SOURCES_FILE: ("sources",),
+    FINDINGS_FILE: tuple(FindingsFile.model_fields),
+    RED_FLAGS_FILE: tuple(RedFlagsFile.model_fields),
+    REFERRAL_FILE: tuple(ReferralFile.model_fields),
+    SOURCES_FILE: tuple(SourcesFile.model_fields),
 }
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
-_PACK_KEYS = {
-    "name",
-    "version",
-    "description",
-    "extends",
-    "disable",
-    "disclaimer",
-    "causes",
-    "bands",
-    "strengths",
-    "referral",
-    "client_information",
-    "lint_ignore",
-}
+_PACK_KEYS = tuple(PackSettings.model_fields)
 
 
 def default_pack_dir() -> Path:
