@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import field_validator
+from pydantic.json_schema import JsonSchemaValue
 
-from nmt_assess.models.base import Frozen, Value
+from nmt_assess.models.base import FileForm, Frozen, Value
+
+
+def _whole_number_too(schema: JsonSchemaValue) -> JsonSchemaValue:
+    return {"anyOf": [{"type": "integer"}, schema]}
 
 
 class Intake(Frozen):
     """A validated intake: only answered findings are present; anything absent is unknown."""
 
-    id: str | None = None
+    #: A file may give a whole number: the reader keeps its text.
+    id: Annotated[str | None, FileForm(_whole_number_too)] = None
     date: dt.date | None = None
     findings: dict[str, Value]
 
