@@ -882,12 +882,13 @@ class _CauseColumns:
                 highs.append(nothing)
                 continue
             lowest, highest = self._gain_range(batch, unit_values, combined, finding_id, options)
-            low, high = _probability(self.total + lowest), _probability(self.total + highest)
+            least, most = self.total + lowest, self.total + highest
+            low, high = _probability(least), _probability(most)
             shift = np.maximum(high - probability, probability - low)
             shifts.append(np.where(unknown & (shift >= CHECK_NEXT_MIN_SHIFT), shift, -1.0))
             lows.append(np.broadcast_to(low, (size,)))
             highs.append(np.broadcast_to(high, (size,)))
-            self.ranges.append((finding_id, unknown, lows[-1], highs[-1]))
+            self.ranges.append((finding_id, unknown, least, most))
         if not shifts:
             self.check_offsets = [0] * (size + 1)
             self.check_keys: list[int] = []
@@ -973,7 +974,11 @@ class _CauseColumns:
             for v in (float(np.broadcast_to(x, (self.size,))[row]) for x in vs)
         ]
         ranges = tuple(
-            (finding_id, float(low[row]), float(high[row]))
+            (
+                finding_id,
+                float(np.broadcast_to(low, (self.size,))[row]),
+                float(np.broadcast_to(high, (self.size,))[row]),
+            )
             for finding_id, unknown, low, high in self.ranges
             if unknown[row]
         )

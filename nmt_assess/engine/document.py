@@ -452,7 +452,8 @@ class DocumentBuilder:
     def _check_next(self, p: float, ranges: Sequence[tuple[str, float, float]]) -> list[Any]:
         """The unanswered findings whose answer could move this cause most, either way."""
         options = []
-        for finding_id, low, high in ranges:
+        for finding_id, lowest, highest in ranges:
+            low, high = probability(lowest), probability(highest)
             shift = max(high - p, p - low)
             if shift >= CHECK_NEXT_MIN_SHIFT:
                 options.append((round(shift, DIGITS), finding_id, low, high))

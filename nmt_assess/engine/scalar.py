@@ -34,8 +34,8 @@ class CauseResult:
     log_odds: float
     #: Per rule (CompiledCause.rules order): ln of the factor it applies, or None.
     values: tuple[float | None, ...]
-    #: Per unanswered check-next candidate (catalog order): the lowest and highest probability
-    #: an answer could give.
+    #: Per unanswered check-next candidate (catalog order): the lowest and highest ln odds an
+    #: answer could give.
     ranges: tuple[tuple[str, float, float], ...]
 
 
@@ -163,7 +163,7 @@ class ScalarEvaluator:
             values = self.values(cause, states)
             total = self.log_odds(cause, values)
             ranges = tuple(
-                (finding, probability(total + low), probability(total + high))
+                (finding, total + low, total + high)
                 for finding in cause.candidates
                 if findings.get(finding) is None
                 for low, high in (self.gain_range(cause, finding, findings, states, values),)
