@@ -27,11 +27,11 @@ sys.path.insert(0, str(HERE))
 from generate import intakes, write_jsonl  # noqa: E402
 
 from nmt_assess.engine import Engine  # noqa: E402
+from nmt_assess.engine.batch import BatchEvaluator  # noqa: E402
 from nmt_assess.readers.csv_reader import ColumnMap  # noqa: E402
 from nmt_assess.readers.inputs import Input, read_records  # noqa: E402
 from nmt_assess.ruleset import load_ruleset  # noqa: E402
-from nmt_assess.vectorized import BatchEngine  # noqa: E402
-from nmt_assess.writers.jsonl import JsonlWriter  # noqa: E402
+from nmt_assess.writers.jsonl import JsonlWriter, entry_fragment  # noqa: E402
 
 
 def best_of_three(work: Callable[[], Any], count: int) -> tuple[float, Any]:
@@ -54,7 +54,7 @@ def main() -> None:
     text = io.StringIO()
     write_jsonl(intakes(ruleset, args.count, args.seed), text)
     data = text.getvalue().encode()
-    fast = BatchEngine(Engine(ruleset), entries_as_json=True)  # as `score -f jsonl` does
+    fast = BatchEvaluator(Engine(ruleset).pack, entry_fragment)  # as `score -f jsonl` does
 
     def read() -> list[Any]:
         source = Input(None, "jsonl")

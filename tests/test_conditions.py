@@ -109,9 +109,22 @@ _SHAPES = [
 
 
 @given(answers=_answers())
-def test_compiled_predicates_agree_with_the_condition_models(answers: dict[str, object]) -> None:
-    from nmt_assess.predicates import compile_condition
+def test_the_compiled_node_table_agrees_with_the_condition_models(
+    answers: dict[str, object],
+) -> None:
+    from nmt_assess.engine.scalar import ScalarEvaluator
+    from nmt_assess.ruleset.compile import _Builder
 
     for shape in _SHAPES:
         condition = cond(shape)
-        assert compile_condition(condition)(answers) is condition.evaluate(answers)  # type: ignore[arg-type]
+        builder = _Builder({})
+        root = builder.add(condition)
+        states = ScalarEvaluator.states(_Nodes(builder.nodes), answers)  # type: ignore[arg-type]
+        assert states[root] is condition.evaluate(answers)  # type: ignore[arg-type]
+
+
+class _Nodes:
+    """Just enough of a compiled pack for ScalarEvaluator.states."""
+
+    def __init__(self, nodes: list[object]) -> None:
+        self.nodes = nodes

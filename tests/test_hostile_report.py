@@ -24,13 +24,13 @@ from typer.testing import CliRunner
 
 from nmt_assess.cli.app import app
 from nmt_assess.engine import Engine
+from nmt_assess.engine.batch import BatchEvaluator
 from nmt_assess.intake import validate_intake
 from nmt_assess.models import Assessment, Intake, Ruleset
 from nmt_assess.ruleset import default_pack_dir, load_ruleset
-from nmt_assess.vectorized import BatchEngine
 from nmt_assess.writers.sanitize import csv_cell, printable
 from tests.conftest import CASES_DIR, MINI_PACK
-from tests.test_vectorized import assert_same_as_reference, random_intakes
+from tests.test_batch_evaluator import assert_same_as_reference, random_intakes
 
 runner = CliRunner()
 
@@ -300,7 +300,7 @@ def test_the_fast_path_withholds_exactly_as_the_engine(ruleset: Ruleset) -> None
     for number, findings in enumerate((DVT, THUNDERCLAP, CAUDA, CALM) * 10):
         documents.append({"id": f"F-{number}", "findings": {**findings, "taut_band": None}})
     assert_same_as_reference(ruleset, documents)
-    fast = list(BatchEngine(Engine(ruleset)).assess_documents(documents))
+    fast = list(BatchEvaluator(Engine(ruleset).pack).assess_documents(documents))
     assert any(cause["withheld"] for doc in fast if doc for cause in doc["causes"])
 
 

@@ -15,11 +15,12 @@ import pytest
 from nmt_assess import batch
 from nmt_assess.batch import ChunkScorer, score_stream
 from nmt_assess.engine import Engine
+from nmt_assess.engine.batch import BatchEvaluator, _EntryCaches
 from nmt_assess.intake import validate_intake
 from nmt_assess.models import Finding, FindingType, Intake, Ruleset
 from nmt_assess.readers.csv_reader import ColumnMap
 from nmt_assess.readers.inputs import Input, read_records
-from nmt_assess.vectorized import BatchEngine, _EntryCaches
+from nmt_assess.writers.jsonl import entry_fragment
 from tests.conftest import CASES_DIR
 
 Document = dict[str, Any]
@@ -68,7 +69,7 @@ def reference(ruleset: Ruleset, document: Document) -> Document:
 
 def assert_same_as_reference(ruleset: Ruleset, documents: list[Document]) -> None:
     engine = Engine(ruleset)
-    fast = list(BatchEngine(engine).assess_documents(documents))
+    fast = list(BatchEvaluator(engine.pack).assess_documents(documents))
     for document, result in zip(documents, fast, strict=True):
         intake = validate_intake(document, ruleset.findings)
         assert isinstance(intake, Intake)
@@ -110,7 +111,7 @@ def test_entries_as_json_write_the_reference_documents(ruleset: Ruleset) -> None
     import orjson
 
     documents = random_intakes(ruleset, 300, seed=8)
-    fast = BatchEngine(Engine(ruleset), entries_as_json=True).assess_documents(documents)
+    fast = BatchEvaluator(Engine(ruleset).pack, entry_fragment).assess_documents(documents)
     for document, result in zip(documents, fast, strict=True):
         assert orjson.dumps(result) == orjson.dumps(reference(ruleset, document))
 
@@ -150,7 +151,7 @@ def test_bounded_entry_caches_change_nothing(
 )
 def test_it_declines_what_the_reference_must_judge(ruleset: Ruleset, document: Any) -> None:
     good = {"id": "G", "findings": {"tingling": True}}
-    results = list(BatchEngine(Engine(ruleset)).assess_documents([good, document, good]))
+    results = list(BatchEvaluator(Engine(ruleset).pack).assess_documents([good, document, good]))
     assert results[1] is None
     assert results[0] is not None and results[2] is not None
     assert results[0] == reference(ruleset, good)
@@ -162,7 +163,7 @@ def test_ids_and_iso_dates_read_as_the_reference_reads_them(ruleset: Ruleset) ->
         {"id": None, "date": None, "findings": {}},
         {"findings": {"age": 40.5}},
     ]
-    results = list(BatchEngine(Engine(ruleset)).assess_documents(documents))
+    results = list(BatchEvaluator(Engine(ruleset).pack).assess_documents(documents))
     for document, result in zip(documents, results, strict=True):
         assert result == reference(ruleset, document)
     assert results[0] is not None and results[0]["intake_id"] == "17"
@@ -216,7 +217,7 @@ def test_a_batch_restores_the_collector_threshold(ruleset: Ruleset, tmp_path: Pa
 
 def test_small_batches_skip_numpy(ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
     made = []
-    monkeypatch.setattr(batch, "_batch_engine", lambda engine: made.append(engine))
+    monkeypatch.setattr(batch, "_batch_evaluator", lambda *args: made.append(args))
     list(score_stream(records(b"".join(TRICKY_LINES)), ruleset, jobs=1))
     assert made == []
 

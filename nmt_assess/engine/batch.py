@@ -1,9 +1,9 @@
-"""Batch scoring with numpy: `Engine.assess`'s arithmetic, run over many intakes at once.
+"""The batch evaluator: the compiled pack's node table evaluated with numpy over many intakes.
 
-The reference engine (`engine.Engine`) scores one intake at a time in plain Python. This module
-evaluates each rule once per batch over numpy arrays and then builds each intake's document
-from the results, in the same order with the same floating-point operations, so the documents
-are the same as `Engine.assess` gives (a differential test compares them).
+It fills what the scalar evaluator fills for one intake (`row` gives any intake's Result: the
+differential test compares them) and hands the document builder what it needs, with each
+distinct contribution, check-next and red-flag entry built once and shared: the documents are
+the ones the scalar path builds, byte for byte.
 
 It takes the plain case only: a mapping of `id`, `findings` and an ISO `date`, every finding
 known to the catalog and of the right type. Anything else comes back as None, and the caller
@@ -11,6 +11,10 @@ validates and scores that record one by one, so every error message has one sour
 
 A three-valued condition is a pair of boolean arrays: `yes` where it holds, `no` where it
 definitely does not; an intake whose answer is unknown is in neither.
+
+Entries are cached by integer keys packing what decides them. Keys are int64 when their parts
+fit 63 bits and Python integers (numpy object arrays) when a pack is larger, so no size of pack
+leaves this path.
 """
 
 from __future__ import annotations
@@ -23,29 +27,20 @@ from typing import Any
 
 import numpy as np
 
-from nmt_assess.engine import (
+from nmt_assess.engine.document import (
     CHECK_NEXT_LIMIT,
     CHECK_NEXT_MIN_SHIFT,
-    SCHEMA_VERSION,
-    Document,
-    Engine,
+    AssessmentDocument,
+    DocumentBuilder,
     Restriction,
-    answers_entry,
-    log_factor,
-    restricts_entry,
+    check_next_entry,
+    contribution_entry,
+    raised_flag_entry,
+    unscreened_flag_entry,
 )
-from nmt_assess.models import (
-    AllOf,
-    AnyOf,
-    AtLeast,
-    Condition,
-    Finding,
-    FindingTest,
-    FindingType,
-    Not,
-    Rule,
-    Value,
-)
+from nmt_assess.engine.scalar import CauseResult, FlagState, Result, probability
+from nmt_assess.models import Finding, FindingType
+from nmt_assess.ruleset.compile import CompiledCause, CompiledPack, CompiledRule, Node
 
 Array = np.ndarray[Any, Any]
 State = tuple[Any, Any]  # (yes, no): boolean arrays, or numpy bools for a fixed answer
@@ -56,9 +51,8 @@ _PLAIN_KEYS = frozenset({"id", "date", "findings"})
 _NUMERIC = (FindingType.scale_0_10, FindingType.number)
 
 
-#: Bits of a contribution key (see _contribution_keys), low to high.
-_SHARE_BITS, _RULE_BITS, _WITNESS_BITS = 15, 8, 30
-_MAX_RULES = 1 << _RULE_BITS
+#: Bits of a contribution key's share (see _contribution_keys).
+_SHARE_BITS = 15
 _YES_NO_BYTES = {True: 1, False: 0, None: 255}
 
 
@@ -111,7 +105,8 @@ def _encode_multi(column: list[Any], choices: Sequence[str]) -> tuple[Array, set
             bad.add(row)
             mask = -1
         codes.append(mask)
-    return np.array(codes, dtype=np.int64), bad
+    # beyond 62 choices the masks are Python integers: slower, never wrong
+    return np.array(codes, dtype=np.int64 if len(choices) <= 62 else object), bad
 
 
 def _choice_mask(value: Any, bits: Mapping[str, int]) -> int | None:
@@ -176,91 +171,68 @@ def _plain_envelope(document: Any, catalog: Mapping[str, Finding]) -> tuple[Any,
 
 
 def _unknown(column: Array) -> Array:
-    return np.isnan(column) if column.dtype.kind == "f" else column < 0
+    if column.dtype.kind == "f":
+        return np.isnan(column)
+    return np.asarray(column < 0, dtype=bool)
 
 
-def _test_state(test: FindingTest, finding: Finding, column: Array) -> State:
-    """Where the test holds and where it fails, from the finding's encoded column."""
+def _leaf_state(node: Node, finding: Finding, column: Array) -> State:
+    """Where a leaf test holds and where it fails, from the finding's encoded column."""
     known = ~_unknown(column)
-    if finding.type in _NUMERIC:
-        yes = _compare(test, column)
-    elif finding.type is FindingType.multi_choice:
-        yes = known & _overlap(test, finding, column)
+    if node.codes is not None:  # a small domain: the compiled pack lists the codes it holds for
+        yes = _any_code(column, node.codes)
+    elif finding.type is FindingType.multi_choice and node.op in ("any_of", "all_of"):
+        if node.mask is None:  # all_of a choice the finding does not have
+            yes = np.zeros(column.shape, dtype=bool)
+        else:
+            overlap = column & node.mask
+            yes = known & ((overlap != 0) if node.op == "any_of" else (overlap == node.mask))
+            yes = np.asarray(yes, dtype=bool)
+    elif finding.type in _NUMERIC and node.op in _COMPARISONS:
+        with np.errstate(invalid="ignore"):  # NaN (unknown) compares False, as wanted
+            yes = _COMPARISONS[node.op](column, node.operand)
     else:
-        # a small domain: ask the reference test which answers hold
-        domain: Sequence[Value] = (
-            (False, True) if finding.type is FindingType.yes_no else finding.choices or ()
-        )
-        try:
-            held = [
-                code for code, value in enumerate(domain) if test.evaluate({test.finding: value})
-            ]
-        except TypeError as error:  # e.g. 'gt' on a choice: the reference engine would fail too
-            raise Unsupported(f"{test.finding}: {error}") from None
-        yes = _any_code(column, held)
+        raise Unsupported(f"{node.finding}: {node.op} on a {finding.type.value} finding")
     return yes, known & ~yes
 
 
-def _any_code(column: Array, codes: list[int]) -> Array:
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "gt": np.greater,
+    "gte": np.greater_equal,
+    "lt": np.less,
+    "lte": np.less_equal,
+}
+
+
+def _any_code(column: Array, codes: Sequence[int]) -> Array:
     result = np.zeros(column.shape, dtype=bool)
     for code in codes:
         result |= column == code
     return result
 
 
-def _compare(test: FindingTest, column: Array) -> Array:
-    result: Array
-    with np.errstate(invalid="ignore"):  # NaN (unknown) compares False, as wanted
-        if test.gt is not None:
-            result = column > test.gt
-        elif test.gte is not None:
-            result = column >= test.gte
-        elif test.lt is not None:
-            result = column < test.lt
-        elif test.lte is not None:
-            result = column <= test.lte
-        else:
-            raise Unsupported(
-                f"{test.finding}: only gt, gte, lt and lte are vectorised for numbers"
-            )
-    return result
-
-
-def _overlap(test: FindingTest, finding: Finding, column: Array) -> Array:
-    choices = finding.choices or ()
-    wanted = test.any_of if test.any_of is not None else test.all_of
-    if wanted is None:
-        raise Unsupported(f"{test.finding}: only any_of and all_of are vectorised for lists")
-    mask = sum(1 << choices.index(item) for item in set(wanted) if item in choices)
-    overlap: Array = column & mask
-    held: Array
-    if test.any_of is not None:
-        held = overlap != 0
-    elif any(item not in choices for item in wanted):
-        held = np.zeros(column.shape, dtype=bool)
-    else:
-        held = overlap == mask
-    return held
-
-
-def _fixed_state(test: FindingTest, value: Any) -> State:
-    """The test's state for every intake when its finding is given `value` (check-next)."""
-    holds = bool(test.evaluate({test.finding: value}))
+def _fixed_state(node: Node, value: Any) -> State:
+    """The leaf's state for every intake when its finding is given `value` (check-next)."""
+    holds = node.holds(value)
     return np.bool_(holds), np.bool_(not holds)
 
 
-def _combine_states(condition: Condition, parts: list[State]) -> State:
-    if isinstance(condition, Not):
+def _combine_states(node: Node, parts: list[State]) -> State:
+    op = node.op
+    if op == "not":
         yes, no = parts[0]
         return no, yes
-    if isinstance(condition, AllOf):
+    if op == "all":
         return _every([p[0] for p in parts]), _some([p[1] for p in parts])
-    if isinstance(condition, AnyOf):
+    if op == "any":
         return _some([p[0] for p in parts]), _every([p[1] for p in parts])
-    assert isinstance(condition, AtLeast)
-    held = sum(np.asarray(yes, dtype=np.int16) for yes, _ in parts)
-    open_ = sum(np.asarray(~yes & ~no, dtype=np.int16) for yes, no in parts)
-    return held >= condition.at_least, held + open_ < condition.at_least
+    assert op == "at_least", op
+    held: Any = 0
+    open_: Any = 0
+    for yes, no in parts:
+        held = held + np.asarray(yes, dtype=np.int32)
+        open_ = open_ + np.asarray(~yes & ~no, dtype=np.int32)
+    return held >= node.operand, held + open_ < node.operand
 
 
 def _every(items: list[Any]) -> Any:
@@ -296,116 +268,110 @@ def _reduce(operation: Callable[[Any, Any], Any], arrays: list[Any]) -> Any:
 
 
 class _Batch:
-    """One batch's encoded columns, with each condition's state computed once."""
+    """One batch's encoded columns, with each node's state computed once."""
 
-    def __init__(
-        self,
-        catalog: Mapping[str, Finding],
-        findings_of: Mapping[int, frozenset[str]],
-        columns: Columns,
-    ) -> None:
-        self.catalog = catalog
-        #: the findings each condition node reads, by node identity (the ruleset keeps them alive)
-        self.findings_of = findings_of
+    def __init__(self, pack: CompiledPack, columns: Columns) -> None:
+        self.pack = pack
+        self.nodes = pack.nodes
+        self.catalog = pack.ruleset.findings
         self.columns = columns
         self._states: dict[int, State] = {}
         self._rest: dict[tuple[int, str], list[State]] = {}
 
-    def state(self, condition: Condition) -> State:
-        key = id(condition)
-        cached = self._states.get(key)
+    def state(self, index: int) -> State:
+        cached = self._states.get(index)
         if cached is None:
-            if isinstance(condition, FindingTest):
-                finding = self.catalog[condition.finding]
-                cached = _test_state(condition, finding, self.columns[condition.finding])
+            node = self.nodes[index]
+            if node.children:
+                cached = _combine_states(node, [self.state(c) for c in node.children])
             else:
-                cached = _combine_states(condition, [self.state(c) for c in condition.parts()])
-            self._states[key] = cached
+                assert node.finding is not None
+                finding = self.catalog[node.finding]
+                cached = _leaf_state(node, finding, self.columns[node.finding])
+            self._states[index] = cached
         return cached
 
-    def witness_codes(self, condition: Condition, size: int) -> tuple[Array, list[str]]:
-        """Per intake, one bit per leaf test that decided the condition (engine._witnesses),
-        with the leaves' findings in the order the reference walks them."""
-        leaves: list[str] = []
-        codes = np.zeros(size, dtype=np.int64)
+    def witness_codes(self, root: int, size: int) -> Array:
+        """Per intake, one bit per leaf test that decided the condition (in the order of
+        CompiledRule.leaves): int64, or Python integers for a condition of over 62 tests."""
+        nodes = self.nodes
+        leaves = 0
 
-        def visit(node: Condition, reach: Any) -> None:
-            if isinstance(node, FindingTest):
-                if len(leaves) == _WITNESS_BITS:  # the code must fit a contribution's key
-                    raise Unsupported(f"a condition with more than {_WITNESS_BITS} tests")
-                yes, no = self.state(node)
-                codes[reach & (yes | no)] |= 1 << len(leaves)
-                leaves.append(node.finding)
-            elif isinstance(node, Not):
-                visit(node.not_, reach)
+        def count(index: int) -> int:
+            node = nodes[index]
+            return 1 if not node.children else sum(count(c) for c in node.children)
+
+        codes = np.zeros(size, dtype=np.int64 if count(root) <= 62 else object)
+
+        def visit(index: int, reach: Any) -> None:
+            nonlocal leaves
+            node = nodes[index]
+            if not node.children:
+                yes, no = self.state(index)
+                codes[reach & (yes | no)] |= 1 << leaves
+                leaves += 1
+            elif node.op == "not":
+                visit(node.children[0], reach)
             else:
-                yes, no = self.state(node)
-                for part in node.parts():
-                    part_yes, part_no = self.state(part)
-                    if isinstance(node, AtLeast):
-                        decides = part_yes | part_no
+                yes, no = self.state(index)
+                for child in node.children:
+                    child_yes, child_no = self.state(child)
+                    if node.op == "at_least":
+                        decides = child_yes | child_no
                     else:
-                        decides = (part_yes & yes) | (part_no & no)
-                    visit(part, reach & decides)
+                        decides = (child_yes & yes) | (child_no & no)
+                    visit(child, reach & decides)
 
-        visit(condition, np.ones(size, dtype=bool))
-        return codes, leaves
+        visit(root, np.ones(size, dtype=bool))
+        return codes
 
-    def state_if(self, condition: Condition, finding_id: str, value: Any) -> State:
-        """The condition's state were every intake to answer `finding_id` with `value`."""
-        if finding_id not in self.findings_of[id(condition)]:
-            return self.state(condition)
-        if isinstance(condition, FindingTest):
-            return _fixed_state(condition, value)
-        children = condition.parts()
-        if not isinstance(condition, AllOf | AnyOf):
-            return _combine_states(
-                condition, [self.state_if(c, finding_id, value) for c in children]
-            )
+    def state_if(self, index: int, finding_id: str, value: Any) -> State:
+        """The node's state were every intake to answer `finding_id` with `value`."""
+        node = self.nodes[index]
+        if finding_id not in node.reads:
+            return self.state(index)
+        if not node.children:
+            return _fixed_state(node, value)
+        children = node.children
+        if node.op not in ("all", "any"):
+            return _combine_states(node, [self.state_if(c, finding_id, value) for c in children])
         # AND and OR group freely: the parts that do not read the finding are combined once
         # per finding and reused for each simulated answer
-        key = (id(condition), finding_id)
+        key = (index, finding_id)
         rest = self._rest.get(key)
         if rest is None:
-            fixed = [self.state(c) for c in children if finding_id not in self.findings_of[id(c)]]
-            rest = self._rest[key] = [_combine_states(condition, fixed)] if fixed else []
+            fixed = [self.state(c) for c in children if finding_id not in self.nodes[c].reads]
+            rest = self._rest[key] = [_combine_states(node, fixed)] if fixed else []
         varying = [
             self.state_if(c, finding_id, value)
             for c in children
-            if finding_id in self.findings_of[id(c)]
+            if finding_id in self.nodes[c].reads
         ]
-        return _combine_states(condition, rest + varying)
+        return _combine_states(node, rest + varying)
 
 
 # --- rules, units and causes -----------------------------------------------------------------
 
 
 class _RulePlan:
-    """One rule's static parts: its logs and the fields of its contribution entries."""
+    """One compiled rule as the batch evaluates it."""
 
-    def __init__(self, rule: Rule) -> None:
+    def __init__(self, rule: CompiledRule, pack: CompiledPack) -> None:
         self.rule = rule
-        self.log_lr = log_factor(rule.lr.lr)
-        self.log_absent = None if rule.lr_absent is None else log_factor(rule.lr_absent.lr)
-        absent_weight = rule.lr_absent or rule.lr
-        # (direction, factor, basis) when the rule's lr applies, and when its lr_absent does
-        self.present = ("for" if self.log_lr > 0 else "against", rule.lr.lr, rule.lr.basis)
-        absent_log = self.log_absent if self.log_absent is not None else 0.0
-        self.absent = (
-            "for" if absent_log > 0 else "against",
-            absent_weight.lr,
-            absent_weight.basis,
-        )
-        self.source = list(rule.source)
+        self.log_lr = rule.log_lr
+        self.log_absent = rule.log_absent
+        #: the one leaf a rule without `unless` tests, if that is all it tests
+        when = pack.nodes[rule.when]
+        self.leaf = when if rule.unless is None and not when.children else None
         self._fixed: dict[Any, float] = {}
 
-    def fixed_value(self, finding_id: str, value: Any) -> float:
+    def fixed_value(self, value: Any) -> float:
         """ln of the factor a one-test rule applies when its finding is `value`; NaN for none."""
         found = self._fixed.get(value)
         if found is None:
-            holds = self.rule.when.evaluate({finding_id: value})
+            assert self.leaf is not None
             absent = math.nan if self.log_absent is None else self.log_absent
-            found = self._fixed[value] = self.log_lr if holds else absent
+            found = self._fixed[value] = self.log_lr if self.leaf.holds(value) else absent
         return found
 
     def values(self, when: State, unless: State | None) -> Any:
@@ -440,15 +406,15 @@ def _extremes(values: Iterable[Any]) -> tuple[Any, Any]:
 class _Witnesses:
     """The witness list of each distinct code, built once and shared by the documents."""
 
-    def __init__(self, leaves: list[str]) -> None:
+    def __init__(self, leaves: Sequence[str]) -> None:
         self.leaves = leaves
-        self.lists: dict[int, list[str]] = {}
+        self.lists: dict[int, tuple[str, ...]] = {}
 
-    def of(self, code: int) -> list[str]:
+    def of(self, code: int) -> tuple[str, ...]:
         found = self.lists.get(code)
         if found is None:
             chosen = (leaf for bit, leaf in enumerate(self.leaves) if code >> bit & 1)
-            found = self.lists[code] = list(dict.fromkeys(chosen))
+            found = self.lists[code] = tuple(dict.fromkeys(chosen))
         return found
 
 
@@ -474,131 +440,94 @@ def _probability(log_odds: Any) -> Any:
         return 1.0 / (1.0 + np.exp(-log_odds))
 
 
-class BatchEngine:
-    """An Engine's ruleset, prepared for scoring batches with numpy."""
+def _wide(bits: int) -> bool:
+    """Whether keys of this many bits need Python integers rather than int64."""
+    return bits > 63
 
-    def __init__(self, engine: Engine, entries_as_json: bool = False) -> None:
-        """With `entries_as_json`, each contribution and check-next entry is its serialized
-        JSON (an `orjson.Fragment`), for documents that are only written as JSON Lines:
-        orjson then copies the bytes instead of encoding the same entry again (half the
-        writing time, measured)."""
-        self.engine = engine
-        self.entries_as_json = entries_as_json
-        ruleset = engine.ruleset
-        self.catalog = ruleset.findings
-        self.rule_plans = {
-            id(rule): _RulePlan(rule) for plan in engine.plans for rule in plan.cause.rules
-        }
-        self.flags = ruleset.red_flags
-        # raised flags are listed most severe first (a stable sort), open ones in pack order
-        self.by_severity = sorted(
-            range(len(self.flags)), key=lambda i: self.flags[i].action.severity
-        )
-        self.flag_findings = [list(dict.fromkeys(flag.when.findings())) for flag in self.flags]
-        # limits of the integer keys entries are cached by
-        if len(self.flags) > 255:
-            raise Unsupported("more than 255 red flags")
-        if any(len(findings) > 50 for findings in self.flag_findings):
-            raise Unsupported("a red flag that reads more than 50 findings")
-        if any(len(f.choices or ()) > 62 for f in self.catalog.values()):
-            raise Unsupported("a finding with more than 62 choices")
-        self.referral_first = [i for i, f in enumerate(self.flags) if f.action.is_referral_first]
-        self._flag_entries: dict[int, Document] = {}
-        self.findings_of = {
-            id(condition): frozenset(condition.findings()) for condition in self._conditions()
-        }
+
+class BatchEvaluator:
+    """A compiled pack prepared for evaluating batches with numpy.
+
+    `encode`, when a writer supplies one, turns each shared contribution and check-next entry
+    into what that writer writes fastest (JSON Lines: the entry's JSON as an orjson Fragment,
+    copied instead of encoded again); documents built with it are for that writer only.
+    """
+
+    def __init__(self, pack: CompiledPack, encode: Callable[[Any], Any] | None = None) -> None:
+        self.pack = pack
+        self.builder = DocumentBuilder(pack)
+        self.encode = encode
+        self.catalog = pack.ruleset.findings
+        self.rule_plans = [[_RulePlan(rule, pack) for rule in cause.rules] for cause in pack.causes]
+        flags = pack.flags
+        self.flag_bits = max(1, len(flags).bit_length())
+        self.flag_mask = (1 << self.flag_bits) - 1
+        self.referral_first = [i for i, f in enumerate(flags) if f.flag.action.is_referral_first]
+        self.flag_witnesses = [_Witnesses(flag.leaves) for flag in flags]
+        self._flag_entries: dict[int, Any] = {}
         self._check_supported()
-
-    def _conditions(self) -> Iterable[Condition]:
-        """Every condition node of the ruleset, nested ones included."""
-        roots: list[Condition] = [flag.when for flag in self.flags]
-        for plan in self.engine.plans:
-            for rule in plan.cause.rules:
-                roots.append(rule.when)
-                if rule.unless is not None:
-                    roots.append(rule.unless)
-        stack = roots
-        while stack:
-            condition = stack.pop()
-            yield condition
-            if not isinstance(condition, FindingTest):
-                stack.extend(condition.parts())
+        # Documents share their contribution and check-next entries, cached by what decides
+        # them (about nine in ten repeat): they are immutable (document.Entry).
+        self.caches = [_EntryCaches(cause, self) for cause in pack.causes]
 
     def _check_supported(self) -> None:
         """Raise Unsupported now, not mid-batch, when a test cannot be vectorised."""
         empty = {fid: _encode_column(f, [None])[0] for fid, f in self.catalog.items()}
-        batch = _Batch(self.catalog, self.findings_of, empty)
-        for plan in self.engine.plans:
-            for rule in plan.cause.rules:
+        batch = _Batch(self.pack, empty)
+        for cause in self.pack.causes:
+            for rule in cause.rules:
                 batch.state(rule.when)
                 if rule.unless is not None:
                     batch.state(rule.unless)
-        for flag in self.flags:
+        for flag in self.pack.flags:
             batch.state(flag.when)
-        self.flag_witnesses = [_Witnesses(batch.witness_codes(f.when, 1)[1]) for f in self.flags]
-        leaves = {
-            id(rule.when): batch.witness_codes(rule.when, 1)[1]
-            for plan in self.engine.plans
-            for rule in plan.cause.rules
-        }
-        # Documents share their contribution and check-next entries, cached by what decides
-        # them (about nine in ten repeat): they are read-only, like every document.
-        self.caches = [_EntryCaches(plan, self, leaves) for plan in self.engine.plans]
 
     def unanswered_codes(self, flag: int, batch: _Batch, size: int) -> Array:
         """Per intake, a bit for each of the flag's findings that is unanswered."""
-        codes = np.zeros(size, dtype=np.int64)
-        for bit, finding_id in enumerate(self.flag_findings[flag]):
-            codes |= _unknown(batch.columns[finding_id]).astype(np.int64) << bit
+        reads = self.pack.flags[flag].reads
+        wide = _wide(len(reads) + self.flag_bits)
+        codes = np.zeros(size, dtype=object if wide else np.int64)
+        for bit, finding_id in enumerate(reads):
+            unknown = _unknown(batch.columns[finding_id])
+            if wide:
+                codes[unknown] |= 1 << bit
+            else:
+                codes |= unknown.astype(np.int64) << bit
         return codes
 
-    def raised_entry(self, key: int) -> Document:
+    def raised_entry(self, key: int) -> Any:
         """A raised flag's entry, for a key packing (witness code, flag)."""
         entry = self._flag_entries.get(key << 1)
         if entry is None:
-            flag, code = self.flags[key & 0xFF], key >> 8
-            entry = {
-                "id": flag.id,
-                "title": flag.title,
-                "action": flag.action.value,
-                "findings": self.flag_witnesses[key & 0xFF].of(code),
-                "advice": flag.advice,
-                "source": list(flag.source),
-                "restricts": restricts_entry(flag),
-            }
+            index = key & self.flag_mask
+            witnesses = self.flag_witnesses[index].of(key >> self.flag_bits)
+            entry = raised_flag_entry(self.pack.flags[index].flag, witnesses)
             self._remember(key << 1, entry)
         return entry
 
-    def open_entry(self, key: int) -> Document:
+    def open_entry(self, key: int) -> Any:
         """An unscreened flag's entry, for a key packing (unanswered findings, flag)."""
         entry = self._flag_entries.get(key << 1 | 1)
         if entry is None:
-            index, code = key & 0xFF, key >> 8
-            findings = self.flag_findings[index]
-            entry = {
-                "id": self.flags[index].id,
-                "action": self.flags[index].action.value,
-                "unanswered": [f for bit, f in enumerate(findings) if code >> bit & 1],
-            }
+            index, code = key & self.flag_mask, key >> self.flag_bits
+            flag = self.pack.flags[index]
+            unanswered = tuple(f for bit, f in enumerate(flag.reads) if code >> bit & 1)
+            entry = unscreened_flag_entry(flag.flag, unanswered)
             self._remember(key << 1 | 1, entry)
         return entry
 
-    def _remember(self, key: int, entry: Document) -> None:
+    def _remember(self, key: int, entry: Any) -> None:
         if len(self._flag_entries) >= _EntryCaches.LIMIT:
-            self._flag_entries.clear()
+            self._flag_entries = {}
         self._flag_entries[key] = entry
 
-    # --- the public entry point ---
+    # --- the public entry points ---
 
-    def assess_documents(self, documents: Sequence[Any]) -> Iterator[Document | None]:
+    def assess_documents(self, documents: Sequence[Any]) -> Iterator[AssessmentDocument | None]:
         """Each plain, valid intake document's assessment, in order; None for every other
         document. Scoring is done for the whole batch; documents are built as they are taken,
         so only the one in hand is held."""
-        envelopes = [_plain_envelope(d, self.catalog) for d in documents]
-        rows = [i for i, envelope in enumerate(envelopes) if envelope is not None]
-        findings = [documents[i]["findings"] for i in rows]
-        columns, bad = self._encode(findings)
-        scored = self._assess(findings, columns) if rows else None
+        envelopes, findings, scored, bad = self._evaluate(documents)
         position = 0
         for envelope in envelopes:
             if envelope is None:
@@ -613,6 +542,31 @@ class BatchEngine:
                 yield document
             position += 1
 
+    def results(self, documents: Sequence[Any]) -> list[Result | None]:
+        """Each plain, valid intake document's evaluation (what the scalar evaluator gives
+        for it), None for every other document: for comparing the evaluators."""
+        envelopes, _, scored, bad = self._evaluate(documents)
+        results: list[Result | None] = []
+        position = 0
+        for envelope in envelopes:
+            if envelope is None:
+                results.append(None)
+                continue
+            assert scored is not None
+            results.append(None if position in bad else scored.result(position))
+            position += 1
+        return results
+
+    def _evaluate(
+        self, documents: Sequence[Any]
+    ) -> tuple[list[Any], list[dict[str, Any]], _Scored | None, set[int]]:
+        envelopes = [_plain_envelope(d, self.catalog) for d in documents]
+        rows = [i for i, envelope in enumerate(envelopes) if envelope is not None]
+        findings = [documents[i]["findings"] for i in rows]
+        columns, bad = self._encode(findings)
+        scored = self._assess(findings, columns) if rows else None
+        return envelopes, findings, scored, bad
+
     def _encode(self, findings: list[dict[str, Any]]) -> tuple[Columns, set[int]]:
         columns: Columns = {}
         bad: set[int] = set()
@@ -626,22 +580,27 @@ class BatchEngine:
     # --- scoring a batch ---
 
     def _assess(self, findings: list[dict[str, Any]], columns: Columns) -> _Scored:
-        batch = _Batch(self.catalog, self.findings_of, columns)
+        batch = _Batch(self.pack, columns)
         size = len(findings)
         causes = []
-        for plan, caches in zip(self.engine.plans, self.caches, strict=True):
+        for cause, caches in zip(self.pack.causes, self.caches, strict=True):
             values = [
-                [self._rule_values(rule, batch) for rule in unit.rules] for unit in plan.units
+                [self.rule_values(cause, i, batch) for i in unit.rules] for unit in cause.units
             ]
-            causes.append(_CauseColumns(self, plan, caches, batch, values, size))
+            causes.append(_CauseColumns(self, cause, caches, batch, values, size))
         return _Scored(self, batch, causes, size)
 
-    def _rule_values(
-        self, rule: Rule, batch: _Batch, override: tuple[str, Any] | None = None
+    def rule_values(
+        self,
+        cause: CompiledCause,
+        index: int,
+        batch: _Batch,
+        override: tuple[str, Any] | None = None,
     ) -> Any:
-        plan = self.rule_plans[id(rule)]
-        if override is not None and rule.unless is None and isinstance(rule.when, FindingTest):
-            return plan.fixed_value(*override)  # the rule reads only the overridden finding
+        plan = self.rule_plans[cause.index][index]
+        rule = plan.rule
+        if override is not None and plan.leaf is not None:
+            return plan.fixed_value(override[1])  # the rule reads only the overridden finding
         if override is None:
             when = batch.state(rule.when)
             unless = None if rule.unless is None else batch.state(rule.unless)
@@ -655,61 +614,80 @@ class _Scored:
     """A batch's scores, ready to be turned into documents one intake at a time."""
 
     def __init__(
-        self, engine: BatchEngine, batch: _Batch, causes: list[_CauseColumns], size: int
+        self, evaluator: BatchEvaluator, batch: _Batch, causes: list[_CauseColumns], size: int
     ) -> None:
-        self.engine = engine
+        self.evaluator = evaluator
+        self.batch = batch
         self.causes = causes
-        flags = engine.flags
+        self.size = size
+        pack = evaluator.pack
+        flags = pack.flags
         states = [batch.state(flag.when) for flag in flags]
         shape = (len(flags), size)  # also when a pack has no red flags
-        yes = np.array([state[0] for state in states], dtype=bool).reshape(shape)
-        no = np.array([state[1] for state in states], dtype=bool).reshape(shape)
-        open_ = ~yes & ~no
-        index = np.arange(len(flags))[:, None]
-        witnesses = np.array(
-            [batch.witness_codes(flag.when, size)[0] for flag in flags], dtype=np.int64
+        self.yes = yes = np.array(
+            [np.broadcast_to(s[0], (size,)) for s in states], dtype=bool
         ).reshape(shape)
+        self.no = no = np.array(
+            [np.broadcast_to(s[1], (size,)) for s in states], dtype=bool
+        ).reshape(shape)
+        open_ = ~yes & ~no
+        bits = evaluator.flag_bits
+        wide = any(_wide(len(flag.leaves) + bits) for flag in flags)
+        dtype = object if wide else np.int64
+        index = np.arange(len(flags), dtype=np.int64)[:, None].astype(dtype)
+        witnesses = np.array(
+            [batch.witness_codes(flag.when, size) for flag in flags], dtype=dtype
+        ).reshape(shape)
+        wide_open = any(_wide(len(flag.reads) + bits) for flag in flags)
         unanswered = np.array(
-            [engine.unanswered_codes(i, batch, size) for i in range(len(flags))], dtype=np.int64
+            [evaluator.unanswered_codes(i, batch, size) for i in range(len(flags))],
+            dtype=object if wide_open else np.int64,
         ).reshape(shape)
         # raised flags most severe first (a stable sort), open ones in pack order
-        severity = engine.by_severity
-        self.raised = _flat_rows((witnesses << 8 | index)[severity], yes[severity])
-        self.open = _flat_rows(unanswered << 8 | index, open_)
-        referral_first = np.any(yes[engine.referral_first], axis=0)
+        severity = list(pack.by_severity)
+        self.raised = _flat_rows((witnesses << bits | index)[severity], yes[severity])
+        self.open = _flat_rows(unanswered << bits | index.astype(unanswered.dtype), open_)
+        referral_first = np.any(yes[evaluator.referral_first], axis=0)
         self.referral_first: list[bool] = np.asarray(referral_first).tolist()
         # causes by rounded probability, highest first; ties keep pack order (a stable sort)
-        probabilities = np.array([cause.rounded for cause in causes])
+        probabilities = np.array([cause.probability for cause in causes]).reshape(len(causes), size)
         self.ranking = np.argsort(-probabilities, axis=0, kind="stable").T.tolist()
 
-    def document(self, row: int, findings: dict[str, Any]) -> Document:
-        engine = self.engine
-        causes = self.causes
+    def document(self, row: int, findings: dict[str, Any]) -> AssessmentDocument:
+        evaluator = self.evaluator
+        builder = evaluator.builder
         raised_keys, raised_at = self.raised
         open_keys, open_at = self.open
         raised = raised_keys[raised_at[row] : raised_at[row + 1]]
-        restriction = (
-            engine.engine.restriction(tuple(engine.flags[key & 0xFF] for key in raised))
-            if raised
-            else None
-        )
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "intake_id": None,
-            "intake_date": None,
-            "ruleset": engine.engine.info,
-            "referral_first": self.referral_first[row],
-            "red_flags": [engine.raised_entry(key) for key in raised],
-            "unscreened_red_flags": [
-                engine.open_entry(key) for key in open_keys[open_at[row] : open_at[row + 1]]
-            ],
-            "causes": [
-                causes[cause].document(row, findings, rank, restriction)
+        mask = evaluator.flag_mask
+        restriction = builder.restriction([key & mask for key in raised]) if raised else None
+        causes = self.causes
+        return builder.document(
+            None,
+            None,
+            [evaluator.raised_entry(key) for key in raised],
+            self.referral_first[row],
+            [evaluator.open_entry(key) for key in open_keys[open_at[row] : open_at[row + 1]]],
+            [
+                causes[cause].entry(row, findings, rank, restriction)
                 for rank, cause in enumerate(self.ranking[row], 1)
             ],
-            "answers": answers_entry(engine.catalog, findings),
-            "disclaimer": engine.engine.ruleset.disclaimer,
-        }
+            findings,
+        )
+
+    def result(self, row: int) -> Result:
+        """The row's evaluation, as the scalar evaluator's Result."""
+        states = []
+        for index in range(len(self.evaluator.pack.nodes)):
+            yes, no = self.batch.state(index)
+            yes = bool(np.broadcast_to(yes, (self.size,))[row])
+            no = bool(np.broadcast_to(no, (self.size,))[row])
+            states.append(True if yes else False if no else None)
+        flags: list[FlagState] = [
+            "raised" if yes else "clear" if no else "unscreened"
+            for yes, no in zip(self.yes[:, row].tolist(), self.no[:, row].tolist(), strict=True)
+        ]
+        return Result(tuple(states), tuple(flags), tuple(c.result(row) for c in self.causes))
 
 
 def _flat_rows(keys: Array, chosen: Array) -> tuple[list[int], list[int]]:
@@ -719,30 +697,31 @@ def _flat_rows(keys: Array, chosen: Array) -> tuple[list[int], list[int]]:
 
 
 class _EntryCaches:
-    """A cause's static parts, and its contribution and check-next entries built once per
-    distinct key; bounded, so memory stays flat however long the batch."""
+    """A cause's contribution and check-next entries built once per distinct key; bounded, so
+    memory stays flat however long the batch."""
 
     LIMIT = 8192
 
-    def __init__(self, plan: Any, engine: BatchEngine, leaves: Mapping[int, list[str]]) -> None:
-        self.rules = [rule for unit in plan.units for rule in unit.rules]
-        if len(self.rules) > _MAX_RULES:
-            raise Unsupported(f"{plan.cause.id}: more than {_MAX_RULES} rules")
-        self.rule_plans = [engine.rule_plans[id(rule)] for rule in self.rules]
-        self.log_lrs = np.array([rule_plan.log_lr for rule_plan in self.rule_plans])[:, None]
-        self.witnesses = [_Witnesses(leaves[id(rule.when)]) for rule in self.rules]
-        catalog = engine.catalog
+    def __init__(self, cause: CompiledCause, evaluator: BatchEvaluator) -> None:
+        self.pack = evaluator.pack
+        self.rules = cause.rules
+        #: bits of a rule's position in a key: no limit on the rules of a cause
+        self.rule_bits = max(1, len(cause.rules).bit_length())
+        self.spare = 2 * self.rule_bits + 2 + _SHARE_BITS
+        self.log_lrs = np.array([rule.log_lr for rule in cause.rules])[:, None]
+        self.witnesses = [_Witnesses(rule.leaves) for rule in cause.rules]
         self.questions = [
-            (finding_id, catalog[finding_id].question, catalog[finding_id].asked_of)
-            for finding_id in plan.candidates
+            (finding_id, self.pack.ruleset.findings[finding_id].asked_of)
+            for finding_id in cause.candidates
         ]
-        self._contributions: dict[int, Document] = {}
-        self._checks: dict[int, Document] = {}
-        self._finish: Callable[[Document], Any] = _as_json if engine.entries_as_json else _same
+        self._contributions: dict[int, Any] = {}
+        self._checks: dict[int, Any] = {}
+        encode = evaluator.encode
+        self._finish: Callable[[Any], Any] = encode if encode is not None else _same
 
     def entries(
         self, contribution_keys: list[int], check_keys: list[int]
-    ) -> tuple[dict[int, Document], dict[int, Document]]:
+    ) -> tuple[dict[int, Any], dict[int, Any]]:
         """Mappings holding every entry a batch needs (contributions, check-next), so that its
         documents only look entries up. A full cache is replaced, never emptied, so a batch's
         mappings stay whole whatever later batches do."""
@@ -752,49 +731,41 @@ class _EntryCaches:
         self._checks = _entries(self._checks, check_keys, self._check, self._finish)
         return self._contributions, self._checks
 
-    def _contribution(self, key: int) -> Document:
+    def asked_of(self, key: int) -> tuple[str, str]:
+        return self.questions[key >> 28]
+
+    def _contribution(self, key: int) -> Any:
         share_code = key & ((1 << _SHARE_BITS) - 1)
         key >>= _SHARE_BITS
         counted, present = bool(key & 1), bool(key >> 1 & 1)
         key >>= 2
-        index, leader = key & (_MAX_RULES - 1), key >> _RULE_BITS & (_MAX_RULES - 1)
-        code = key >> (2 * _RULE_BITS)
+        mask = (1 << self.rule_bits) - 1
+        index, leader = key & mask, key >> self.rule_bits & mask
+        code = key >> (2 * self.rule_bits)
         share = -0.0 if share_code == 0 else (share_code - (1 << (_SHARE_BITS - 1))) / 1e4
-        rule_plan = self.rule_plans[index]
-        rule = rule_plan.rule
-        direction, factor, basis = rule_plan.present if present else rule_plan.absent
-        return {
-            "rule": rule.id,
-            "findings": self.witnesses[index].of(code),
-            "direction": direction,
-            "factor": factor,
-            "basis": basis,
-            "counted": counted,
-            "share": share,
-            "group": rule.group,
-            "because": rule.because,
-            "source": rule_plan.source,
-            "outweighed_by": None if counted else self.rules[leader].id,
-        }
+        return contribution_entry(
+            self.rules[index],
+            present,
+            counted,
+            share,
+            self.witnesses[index].of(code),
+            None if counted else self.rules[leader].rule.id,
+        )
 
-    def _check(self, key: int) -> Document:
+    def _check(self, key: int) -> Any:
         """The entry for a key packing (candidate, could lower to, could raise to), each
         probability as a count of 1e-4 (it is rounded to 4 places)."""
-        finding_id, question, asked_of = self.questions[key >> 28]
-        return {
-            "finding": finding_id,
-            "question": question,
-            "asked_of": asked_of,
-            "could_lower_to": (key >> 14 & 0x3FFF) / 1e4,
-            "could_raise_to": (key & 0x3FFF) / 1e4,
-        }
+        finding_id = self.questions[key >> 28][0]
+        return check_next_entry(
+            self.pack, finding_id, (key >> 14 & 0x3FFF) / 1e4, (key & 0x3FFF) / 1e4
+        )
 
 
 def _entries(
     cache: dict[int, Any],
     keys: list[int],
-    make: Callable[[int], Document],
-    finish: Callable[[Document], Any],
+    make: Callable[[int], Any],
+    finish: Callable[[Any], Any],
 ) -> dict[int, Any]:
     """The cache with an entry for every key: the same one, or a new one when it would grow
     past the limit (so memory stays flat)."""
@@ -807,16 +778,8 @@ def _entries(
     return cache
 
 
-def _same(entry: Document) -> Document:
+def _same(entry: Any) -> Any:
     return entry
-
-
-def _as_json(entry: Document) -> Any:
-    import orjson
-
-    # a right-sized copy: the bytes orjson returns held about 4 KB each however short (RSS of
-    # 100,000 of them, measured), and thousands are cached
-    return orjson.Fragment(bytes(memoryview(orjson.dumps(entry))))
 
 
 class _CauseColumns:
@@ -824,37 +787,40 @@ class _CauseColumns:
 
     def __init__(
         self,
-        engine: BatchEngine,
-        plan: Any,
+        evaluator: BatchEvaluator,
+        cause: CompiledCause,
         caches: _EntryCaches,
         batch: _Batch,
         unit_values: list[list[Any]],
         size: int,
     ) -> None:
-        self.engine = engine
-        self.plan = plan
-        self.cause = plan.cause
+        self.evaluator = evaluator
+        self.cause = cause
         self.caches = caches
-        self.refers = plan.cause.id == engine.engine.ruleset.referral_cause  # has muscles
+        self.size = size
+        self.unit_values = unit_values
         combined = [_combine(values) for values in unit_values]
         subtotal: Any = np.zeros(size)
         for value in combined:
             subtotal = subtotal + value
-        self.total = plan.prior_log_odds + subtotal
-        probability = _probability(self.total)
-        self.rounded = _round4(probability)
-        self.probability = self.rounded.tolist()
-        self.band = _bands(engine.engine.ruleset, probability)
+        self.total = cause.prior_log_odds + subtotal
+        # the final probability with the scalar path's function (math.exp on Python floats),
+        # so band, rank and the rounded figure are the same by construction
+        exact = [probability(x) for x in self.total.tolist()]
+        band = evaluator.pack.ruleset.band
+        self.probability = [round(p, 4) for p in exact]
+        self.band = [band(p) for p in exact]
         self._contributions(batch, unit_values, size)
-        self._check_next(batch, unit_values, combined, probability, size)
+        self._check_next(batch, unit_values, combined, np.array(exact), size)
         contributions, checks = caches.entries(self.keys, self.check_keys)
         self.contribution, self.check = contributions.__getitem__, checks.__getitem__
 
     # contributions: which rules applied a factor, which of them counted, their shares
     def _contributions(self, batch: _Batch, unit_values: list[list[Any]], size: int) -> None:
-        rules = self.caches.rules
+        rules = self.cause.rules
         values = np.array([np.broadcast_to(v, (size,)) for vs in unit_values for v in vs])
-        leader = np.empty(values.shape, dtype=np.int32)
+        values = values.reshape(len(rules), size)
+        leader = np.empty(values.shape, dtype=np.int64)
         start = 0
         for unit_vals in unit_values:
             stop = start + len(unit_vals)
@@ -867,26 +833,30 @@ class _CauseColumns:
         counted = applied & (leader == np.arange(len(rules))[:, None])
         magnitude = np.where(applied, np.abs(values), 0.0)
         total: Any = np.zeros(size)
-        for rule_index in range(len(rules)):  # in rule order, as the reference sums
+        for rule_index in range(len(rules)):  # in rule order, as the scalar path sums
             total = total + np.where(counted[rule_index], magnitude[rule_index], 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(counted & (total > 0), _round4(values / total), 0.0)
-        # the reference's order: counted first, then by strength, then rule order (stable)
+        # the scalar path's order: counted first, then by strength, then rule order (stable)
         category = np.where(counted, 0, np.where(applied, 1, 2))
         order = np.lexsort((-magnitude, category), axis=0)
         entries = applied.sum(axis=0)
         keep = (np.arange(len(rules))[:, None] < entries[None, :]).T
-        one = np.ones(size, dtype=np.int64)  # a single test is its own witness
+        spare = self.caches.spare
+        wide = any(_wide(len(rule.leaves) + spare) for rule in rules)
+        one = np.ones(size, dtype=object if wide else np.int64)  # a single test: its own witness
+        nodes = batch.nodes
         witnesses = np.array(
             [
-                one
-                if isinstance(rule.when, FindingTest)
-                else batch.witness_codes(rule.when, size)[0]
+                one if not nodes[rule.when].children else batch.witness_codes(rule.when, size)
                 for rule in rules
-            ]
-        )
+            ],
+            dtype=object if wide else np.int64,
+        ).reshape(len(rules), size)
         present = values == self.caches.log_lrs
-        keys = _contribution_keys(present, counted, share, leader, witnesses)
+        keys = _contribution_keys(
+            present, counted, share, leader, witnesses, self.caches.rule_bits, wide
+        )
         self.offsets = np.concatenate(([0], np.cumsum(entries))).tolist()
         #: one key per contribution, intake after intake (see _contribution_keys)
         self.keys = np.take_along_axis(keys, order, axis=0).T[keep].tolist()
@@ -902,7 +872,9 @@ class _CauseColumns:
     ) -> None:
         shifts, lows, highs = [], [], []
         nothing = np.full(size, -1.0)
-        for finding_id, options in self.plan.candidates.items():
+        #: per candidate: where it is unanswered, and the range of probability it could give
+        self.ranges: list[tuple[str, Array, Array, Array]] = []
+        for finding_id, options in self.cause.candidates.items():
             unknown = _unknown(batch.columns[finding_id])
             if not unknown.any():  # answered by every intake of the batch: nothing to suggest
                 shifts.append(nothing)
@@ -910,18 +882,20 @@ class _CauseColumns:
                 highs.append(nothing)
                 continue
             lowest, highest = self._gain_range(batch, unit_values, combined, finding_id, options)
-            low, high = _probability(self.total + lowest), _probability(self.total + highest)
+            least, most = self.total + lowest, self.total + highest
+            low, high = _probability(least), _probability(most)
             shift = np.maximum(high - probability, probability - low)
             shifts.append(np.where(unknown & (shift >= CHECK_NEXT_MIN_SHIFT), shift, -1.0))
             lows.append(np.broadcast_to(low, (size,)))
             highs.append(np.broadcast_to(high, (size,)))
+            self.ranges.append((finding_id, unknown, least, most))
         if not shifts:
             self.check_offsets = [0] * (size + 1)
             self.check_keys: list[int] = []
             return
         keys = np.array(shifts)
         keys = np.where(keys >= 0, _round4_keys(keys), -1.0)
-        # the reference sorts by rounded shift, largest first, ties in catalog order: argmax
+        # the scalar path sorts by rounded shift, largest first, ties in catalog order: argmax
         # takes the first of equal keys
         columns = np.arange(size)
         top = []
@@ -935,7 +909,7 @@ class _CauseColumns:
         low_top, high_top = (_round4_keys(np.array(m).T[at][valid]) for m in (lows, highs))
         counts = valid.sum(axis=1)
         self.check_offsets = np.concatenate(([0], np.cumsum(counts))).tolist()
-        #: one key per check-next entry, intake after intake (see _EntryCaches.check)
+        #: one key per check-next entry, intake after intake (see _EntryCaches._check)
         keys = picks[valid] << 28 | low_top.astype(np.int64) << 14 | high_top.astype(np.int64)
         self.check_keys = keys.tolist()
 
@@ -948,24 +922,27 @@ class _CauseColumns:
         options: Sequence[Any],
     ) -> tuple[Any, Any]:
         """The lowest and highest change in ln odds that answering the finding can make."""
-        touched = self.plan.units_of[finding_id]
-        before: Any = 0
+        cause = self.cause
+        touched = cause.units_of[finding_id]
+        before: Any = 0.0
         for u in touched:
             before = before + combined[u]
         # Each touched unit's strongest factors among the rules that do not read the finding,
         # taken once: only the rules that read it change with the answer (max and min are
-        # exact, so folding in any order gives the reference's values).
+        # exact, so folding in any order gives the scalar path's values).
         partial = []
         for u in touched:
-            unit, using = self.plan.units[u], self.plan.units[u].rules_using[finding_id]
+            unit = cause.units[u]
+            using = unit.rules_using[finding_id]
             others = [v for i, v in enumerate(unit_values[u]) if i not in using]
             partial.append((*_extremes(others), [unit.rules[i] for i in using]))
         lowest = highest = None
+        evaluator = self.evaluator
         for option in options:
             after: Any = 0.0
             for high, low, rules in partial:
-                for rule in rules:
-                    value = self.engine._rule_values(rule, batch, (finding_id, option))
+                for index in rules:
+                    value = evaluator.rule_values(cause, index, batch, (finding_id, option))
                     high, low = np.fmax(high, value), np.fmin(low, value)
                 after = after + (high + low)
             gain = after - before
@@ -973,51 +950,68 @@ class _CauseColumns:
             highest = gain if highest is None else np.maximum(highest, gain)
         return lowest, highest
 
-    def document(
+    def entry(
         self, row: int, findings: dict[str, Any], rank: int, restriction: Restriction | None
-    ) -> Document:
-        cause = self.cause
+    ) -> Any:
         check_keys = self.check_keys[self.check_offsets[row] : self.check_offsets[row + 1]]
-        muscles = self.engine.engine._muscles(cause, findings) if self.refers else {}
-        withheld: list[Document] = []
-        if restriction is not None:
-            items = []
-            for key in check_keys:
-                finding_id, _, asked_of = self.caches.questions[key >> 28]
-                items.append((finding_id, asked_of, key))
-            muscles, kept, withheld = restriction.apply(muscles, items)
-            check_keys = [item[2] for item in kept]
-        return {
-            "id": cause.id,
-            "title": cause.title,
-            "rank": rank,
-            "probability": self.probability[row],
-            "band": self.band[row],
-            "prior": cause.prior,
-            "contributions": list(
-                map(self.contribution, self.keys[self.offsets[row] : self.offsets[row + 1]])
-            ),
-            "check_next": list(map(self.check, check_keys)),
-            "muscles_to_palpate": muscles,
-            "withheld": withheld,
-        }
+        return self.evaluator.builder.cause_entry(
+            self.cause,
+            rank,
+            self.probability[row],
+            self.band[row],
+            list(map(self.contribution, self.keys[self.offsets[row] : self.offsets[row + 1]])),
+            check_keys,
+            findings,
+            restriction,
+            self.caches.asked_of,
+            self.check,
+        )
+
+    def result(self, row: int) -> CauseResult:
+        values = [
+            None if math.isnan(v) else v
+            for vs in self.unit_values
+            for v in (float(np.broadcast_to(x, (self.size,))[row]) for x in vs)
+        ]
+        ranges = tuple(
+            (
+                finding_id,
+                float(np.broadcast_to(low, (self.size,))[row]),
+                float(np.broadcast_to(high, (self.size,))[row]),
+            )
+            for finding_id, unknown, low, high in self.ranges
+            if unknown[row]
+        )
+        return CauseResult(float(self.total[row]), tuple(values), ranges)
 
 
 def _contribution_keys(
-    present: Array, counted: Array, share: Array, leader: Array, witness: Array
+    present: Array,
+    counted: Array,
+    share: Array,
+    leader: Array,
+    witness: Array,
+    rule_bits: int,
+    wide: bool,
 ) -> Array:
     """Everything that decides a contribution entry, packed in one integer per rule and intake
-    (hashing an int is much quicker than hashing a tuple). The share is rounded to 4 places,
-    so it is an integer count of 1e-4; -0.0 (an "against" share rounding to 0) gets its own."""
-    rule_index = np.arange(len(share))[:, None]
+    (hashing an int is much quicker than hashing a tuple): int64, or Python integers when the
+    parts need more than 63 bits. The share is rounded to 4 places, so it is an integer count
+    of 1e-4; -0.0 (an "against" share rounding to 0) gets its own."""
+    rule_index = np.broadcast_to(np.arange(len(share))[:, None], share.shape)
     share_code = np.rint(share * 1e4).astype(np.int64) + (1 << (_SHARE_BITS - 1))
     share_code = np.where((share == 0) & np.signbit(share), 0, share_code)
+    parts = [np.maximum(leader, 0), rule_index, present, counted, share_code]
+    if wide:
+        parts = [np.asarray(part, dtype=np.int64).astype(object) for part in parts]
+    leader_, index_, present_, counted_, share_ = parts
     key = witness
-    key = (key << _RULE_BITS) | np.maximum(leader, 0)
-    key = (key << _RULE_BITS) | rule_index
-    key = (key << 1) | present
-    key = (key << 1) | counted
-    return (key << _SHARE_BITS) | share_code
+    key = (key << rule_bits) | leader_
+    key = (key << rule_bits) | index_
+    key = (key << 1) | (present_ if wide else present_.astype(np.int64))
+    key = (key << 1) | (counted_ if wide else counted_.astype(np.int64))
+    keys: Array = (key << _SHARE_BITS) | share_
+    return keys
 
 
 def _unit_leaders(values: Array, offset: int) -> Array:
@@ -1027,16 +1021,3 @@ def _unit_leaders(values: Array, offset: int) -> Array:
     best_for = offset + np.argmax(positive, axis=0)
     best_against = offset + np.argmin(negative, axis=0)
     return np.where(values > 0, best_for, np.where(values < 0, best_against, -1))
-
-
-def _bands(ruleset: Any, probability: Array) -> list[str]:
-    labels = [band.label for band in ruleset.bands]
-    index = np.full(probability.shape, len(labels) - 1)
-    for position in reversed(range(len(ruleset.bands))):
-        below = ruleset.bands[position].below
-        index = np.where(
-            np.ones(probability.shape, bool) if below is None else probability < below,
-            position,
-            index,
-        )
-    return [labels[i] for i in index.tolist()]

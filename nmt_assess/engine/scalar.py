@@ -1,0 +1,213 @@
+"""The scalar evaluator: one intake in plain Python (no numpy), walking the compiled pack.
+
+Each cause is assessed on its own (a client can have several at once):
+
+    posterior odds = prior odds x product of the likelihood ratios of the rules that apply
+
+A rule applies its `lr` when its condition holds and its `lr_absent` (if any) when the condition
+is answered and does not hold; a rule that depends on an unknown finding contributes nothing.
+Rules in one group are not independent, so a group contributes only its strongest factor for
+the cause and its strongest factor against it.
+
+Floating point: sums are folded left to right from 0 (never builtin `sum`, which compensates
+from Python 3.12), in the order the batch evaluator folds them, so both give the same bits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from nmt_assess.ruleset.compile import CompiledCause, CompiledPack, Node
+
+State = bool | None
+FlagState = Literal["raised", "unscreened", "clear"]
+#: Entries a cause's check-next memo may hold before it starts afresh (keeps memory flat).
+_MEMO_LIMIT = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class CauseResult:
+    #: ln posterior odds: the prior's plus each unit's strongest factor for and against.
+    log_odds: float
+    #: Per rule (CompiledCause.rules order): ln of the factor it applies, or None.
+    values: tuple[float | None, ...]
+    #: Per unanswered check-next candidate (catalog order): the lowest and highest ln odds an
+    #: answer could give.
+    ranges: tuple[tuple[str, float, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What evaluating one intake decides; the document builder explains it."""
+
+    #: Per condition node (CompiledPack.nodes): holds, fails, or unknown.
+    states: tuple[State, ...]
+    #: Per red flag, in pack order.
+    flags: tuple[FlagState, ...]
+    causes: tuple[CauseResult, ...]
+
+
+def probability(log_odds: float) -> float:
+    try:
+        return 1.0 / (1.0 + math.exp(-log_odds))
+    except OverflowError:  # odds below about e^-709: what numpy's 1 / (1 + inf) gives
+        return 0.0
+
+
+def combine(node: Node, parts: Sequence[State]) -> State:
+    """An inner node's state from its children's (three-valued logic)."""
+    op = node.op
+    if op == "not":
+        state = parts[0]
+        return None if state is None else not state
+    if op == "all":
+        return False if False in parts else (None if None in parts else True)
+    if op == "any":
+        return True if True in parts else (None if None in parts else False)
+    assert op == "at_least", op
+    held = parts.count(True)
+    if held >= node.operand:
+        return True
+    return False if held + parts.count(None) < node.operand else None
+
+
+def unit_total(values: Sequence[float | None]) -> float:
+    """ln of what a unit contributes: its strongest factor for plus its strongest against."""
+    high = low = 0.0
+    for value in values:
+        if value is None:
+            continue
+        if value > high:
+            high = value
+        elif value < low:
+            low = value
+    return high + low
+
+
+def rule_value(when: State, unless: State, log_lr: float, log_absent: float | None) -> float | None:
+    if unless:
+        return None
+    if when:
+        return log_lr
+    return log_absent if when is False else None
+
+
+class ScalarEvaluator:
+    """A compiled pack prepared for evaluating intakes one at a time."""
+
+    def __init__(self, pack: CompiledPack) -> None:
+        self.pack = pack
+        self.nodes = pack.nodes
+        # What an unanswered finding can do to a cause depends only on the answers to the
+        # other inputs of the units it touches: memoised on them, bounded.
+        self._gains: list[dict[tuple[Any, ...], tuple[float, float]]] = [{} for _ in pack.causes]
+
+    def states(self, findings: Mapping[str, Any]) -> list[State]:
+        """Every node's state, children before parents."""
+        states: list[State] = []
+        for node in self.nodes:
+            if node.children:
+                states.append(combine(node, [states[c] for c in node.children]))
+            else:
+                value = findings.get(node.finding)  # type: ignore[arg-type]
+                states.append(None if value is None else node.holds(value))
+        return states
+
+    def state_if(self, index: int, states: Sequence[State], finding: str, value: Any) -> State:
+        """A node's state were `finding` answered `value`."""
+        node = self.nodes[index]
+        if finding not in node.reads:
+            return states[index]
+        if not node.children:
+            return node.holds(value)
+        return combine(node, [self.state_if(c, states, finding, value) for c in node.children])
+
+    def values(self, cause: CompiledCause, states: Sequence[State]) -> list[float | None]:
+        return [
+            rule_value(
+                states[rule.when],
+                None if rule.unless is None else states[rule.unless],
+                rule.log_lr,
+                rule.log_absent,
+            )
+            for rule in cause.rules
+        ]
+
+    def log_odds(self, cause: CompiledCause, values: Sequence[float | None]) -> float:
+        subtotal = 0.0
+        for unit in cause.units:
+            subtotal += unit_total([values[i] for i in unit.rules])
+        return cause.prior_log_odds + subtotal
+
+    def probabilities(self, findings: Mapping[str, Any]) -> dict[str, float]:
+        """Each cause's probability, without the explanation (adaptive questioning)."""
+        states = self.states(findings)
+        return {
+            cause.id: probability(self.log_odds(cause, self.values(cause, states)))
+            for cause in self.pack.causes
+        }
+
+    def flag_states(self, states: Sequence[State]) -> tuple[FlagState, ...]:
+        return tuple(
+            "raised" if state else "clear" if state is False else "unscreened"
+            for state in (states[flag.when] for flag in self.pack.flags)
+        )
+
+    def evaluate(self, findings: Mapping[str, Any]) -> Result:
+        states = self.states(findings)
+        causes = []
+        for cause in self.pack.causes:
+            values = self.values(cause, states)
+            total = self.log_odds(cause, values)
+            ranges = tuple(
+                (finding, total + low, total + high)
+                for finding in cause.candidates
+                if findings.get(finding) is None
+                for low, high in (self.gain_range(cause, finding, findings, states, values),)
+            )
+            causes.append(CauseResult(total, tuple(values), ranges))
+        return Result(tuple(states), self.flag_states(states), tuple(causes))
+
+    def gain_range(
+        self,
+        cause: CompiledCause,
+        finding: str,
+        findings: Mapping[str, Any],
+        states: Sequence[State],
+        values: Sequence[float | None],
+    ) -> tuple[float, float]:
+        """The lowest and highest change in ln odds that answering the finding can make."""
+        memo = self._gains[cause.index]
+        key = (finding, *(findings.get(g) for g in cause.context[finding]))
+        cached = memo.get(key)
+        if cached is not None:
+            return cached
+        touched = cause.units_of[finding]
+        before = 0.0
+        for u in touched:
+            before += unit_total([values[i] for i in cause.units[u].rules])
+        gains = []
+        for candidate in cause.candidates[finding]:
+            after = 0.0
+            for u in touched:
+                unit = cause.units[u]
+                changed = [values[i] for i in unit.rules]
+                for position in unit.rules_using[finding]:
+                    rule = cause.rules[unit.rules[position]]
+                    changed[position] = rule_value(
+                        self.state_if(rule.when, states, finding, candidate),
+                        None
+                        if rule.unless is None
+                        else self.state_if(rule.unless, states, finding, candidate),
+                        rule.log_lr,
+                        rule.log_absent,
+                    )
+                after += unit_total(changed)
+            gains.append(after - before)
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[key] = result = (min(gains), max(gains))
+        return result
