@@ -20,7 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from nmt_assess.ruleset.compile import CompiledCause, CompiledPack, Node
+from nmt_assess.models import Condition
+from nmt_assess.ruleset.compile import CompiledCause, CompiledPack, Node, compile_condition
 
 State = bool | None
 FlagState = Literal["raised", "unscreened", "clear"]
@@ -74,6 +75,24 @@ def combine(node: Node, parts: Sequence[State]) -> State:
     return False if held + parts.count(None) < node.operand else None
 
 
+def node_states(nodes: Sequence[Node], findings: Mapping[str, Any]) -> list[State]:
+    """Every node's state, children before parents."""
+    states: list[State] = []
+    for node in nodes:
+        if node.children:
+            states.append(combine(node, [states[c] for c in node.children]))
+        else:
+            value = findings.get(node.finding)  # type: ignore[arg-type]
+            states.append(None if value is None else node.holds(value))
+    return states
+
+
+def condition_state(condition: Condition, findings: Mapping[str, Any]) -> State:
+    """A condition's state for the answers given: True, False or None (unknown)."""
+    nodes, root = compile_condition(condition)
+    return node_states(nodes, findings)[root]
+
+
 def unit_total(values: Sequence[float | None]) -> float:
     """ln of what a unit contributes: its strongest factor for plus its strongest against."""
     high = low = 0.0
@@ -107,14 +126,7 @@ class ScalarEvaluator:
 
     def states(self, findings: Mapping[str, Any]) -> list[State]:
         """Every node's state, children before parents."""
-        states: list[State] = []
-        for node in self.nodes:
-            if node.children:
-                states.append(combine(node, [states[c] for c in node.children]))
-            else:
-                value = findings.get(node.finding)  # type: ignore[arg-type]
-                states.append(None if value is None else node.holds(value))
-        return states
+        return node_states(self.nodes, findings)
 
     def state_if(self, index: int, states: Sequence[State], finding: str, value: Any) -> State:
         """A node's state were `finding` answered `value`."""

@@ -56,27 +56,6 @@ class FindingTest(Frozen):
         """The conditions this one combines (none: a test is a leaf)."""
         return ()
 
-    def evaluate(self, findings: Findings) -> bool | None:
-        value = findings.get(self.finding)
-        if value is None:
-            return None
-        if self.gt is not None:
-            return value > self.gt  # type: ignore[operator]
-        if self.gte is not None:
-            return value >= self.gte  # type: ignore[operator]
-        if self.lt is not None:
-            return value < self.lt  # type: ignore[operator]
-        if self.lte is not None:
-            return value <= self.lte  # type: ignore[operator]
-        if self.in_ is not None:
-            return value in self.in_
-        if self.any_of is not None:
-            return any(item in value for item in self.any_of)  # type: ignore[operator]
-        if self.all_of is not None:
-            return all(item in value for item in self.all_of)  # type: ignore[operator]
-        expected = True if self.is_ is None else self.is_
-        return value == expected
-
 
 class AllOf(Frozen):
     all: tuple[Condition, ...] = Field(min_length=1)
@@ -87,15 +66,6 @@ class AllOf(Frozen):
     def findings(self) -> Iterator[str]:
         for part in self.all:
             yield from part.findings()
-
-    def evaluate(self, findings: Findings) -> bool | None:
-        unknown = False
-        for part in self.all:
-            state = part.evaluate(findings)
-            if state is False:
-                return False
-            unknown = unknown or state is None
-        return None if unknown else True
 
 
 class AnyOf(Frozen):
@@ -108,15 +78,6 @@ class AnyOf(Frozen):
         for part in self.any:
             yield from part.findings()
 
-    def evaluate(self, findings: Findings) -> bool | None:
-        unknown = False
-        for part in self.any:
-            state = part.evaluate(findings)
-            if state is True:
-                return True
-            unknown = unknown or state is None
-        return None if unknown else False
-
 
 class Not(Frozen):
     not_: Condition = Field(alias="not")
@@ -128,10 +89,6 @@ class Not(Frozen):
 
     def parts(self) -> tuple[Condition, ...]:
         return (self.not_,)
-
-    def evaluate(self, findings: Findings) -> bool | None:
-        state = self.not_.evaluate(findings)
-        return None if state is None else not state
 
 
 class AtLeast(Frozen):
@@ -150,15 +107,6 @@ class AtLeast(Frozen):
 
     def parts(self) -> tuple[Condition, ...]:
         return self.of
-
-    def evaluate(self, findings: Findings) -> bool | None:
-        states = [part.evaluate(findings) for part in self.of]
-        held = states.count(True)
-        if held >= self.at_least:
-            return True
-        if held + states.count(None) < self.at_least:
-            return False
-        return None
 
 
 def _condition_kind(raw: Any) -> str | None:

@@ -236,6 +236,15 @@ class _Builder:
         return found
 
 
+def compile_condition(
+    condition: Condition, catalog: Mapping[str, Finding] | None = None
+) -> tuple[tuple[Node, ...], int]:
+    """One condition's node table, children before parents, and the index of its root."""
+    builder = _Builder(catalog or {})
+    root = builder.add(condition)
+    return tuple(builder.nodes), root
+
+
 def _hashable(operand: Any) -> Any:
     # True == 1 and 1.0 == 1 as keys: keep the type so `is: true` and `gt: 1` never merge
     return (type(operand).__name__, operand)
