@@ -681,3 +681,18 @@ def test_any_bytes_in_a_pack_file_give_located_problems_not_an_exception(
         assert problem.file.startswith(str(root))
         assert problem.check in CHECKS
     assert ruleset is not None or problems
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["(:", "0:", "id: ischemia\nbogus: 1\n", "id: ischemia\n7: x\n", "id: ischemia\nprior: 2\n"],
+)
+def test_a_broken_overlay_cause_file_reports_only_its_own_problems(
+    tmp_path: Path, content: str
+) -> None:
+    """The cause keeps what the packs below define, so nothing that names it breaks."""
+    pack = overlay(tmp_path, {"causes/ischemia.yaml": content})
+    lines, code = lint_problems(pack)
+    assert code == 2
+    assert lines, "the broken file is reported"
+    assert all(line.startswith(f"{pack}/causes/ischemia.yaml:") for line in lines), lines

@@ -1069,9 +1069,15 @@ def _validate(
             Problem(place.file, line, "value", "nested too deeply", col=col, check="schema")
         )
         return None
-    if stand_ins is None or not isinstance(data, Mapping) or not failed <= stand_ins.keys():
+    if stand_ins is None or not isinstance(data, Mapping):
         return None
-    patched = {**data, **{key: stand_ins[key] for key in failed}}
+    # keys the model does not know are left out (their errors are reported): a stray key must
+    # not drop a whole cause and bring knock-on errors about everything that names it
+    unknown = failed - model.model_fields.keys()
+    if not failed - unknown <= stand_ins.keys():
+        return None
+    patched = {key: value for key, value in data.items() if str(key) not in unknown}
+    patched |= {key: stand_ins[key] for key in failed - unknown}
     try:
         result = model.model_validate(patched)
     except ValidationError:
