@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,14 @@ from typer.testing import CliRunner
 
 from nmt_assess.cli.app import app
 from nmt_assess.models import ErrorRecord, SourcedAssessment
-from nmt_assess.writers.formats import OutputFormat, batch_writer_class
+from nmt_assess.writers.csv_writer import CsvWriter
+from nmt_assess.writers.fhir_writer import FhirBundleWriter
+from nmt_assess.writers.formats import WRITERS, OutputFormat, batch_writer_class
+from nmt_assess.writers.html_report import HtmlWriter
+from nmt_assess.writers.json_list import JsonListWriter
+from nmt_assess.writers.jsonl import JsonlWriter
+from nmt_assess.writers.markdown import MarkdownWriter
+from nmt_assess.writers.table import TableWriter
 from tests.conftest import CASES_DIR, DATA
 
 BATCH = DATA / "batch"
@@ -233,9 +241,36 @@ def test_a_path_that_does_not_exist_is_a_usage_error() -> None:
 # --- outputs -------------------------------------------------------------------------------
 
 
+EXPECTED_WRITERS = {
+    "text": TableWriter,
+    "table": TableWriter,
+    "json": JsonListWriter,
+    "jsonl": JsonlWriter,
+    "csv": CsvWriter,
+    "markdown": MarkdownWriter,
+    "html": HtmlWriter,
+    "fhir": FhirBundleWriter,
+}
+
+
+def test_the_writer_map_names_every_output_format_and_nothing_else() -> None:
+    assert set(WRITERS) == set(OutputFormat)
+    assert {f.value for f in OutputFormat} == set(EXPECTED_WRITERS)
+
+
 @pytest.mark.parametrize("output_format", list(OutputFormat))
-def test_every_output_format_has_a_writer(output_format: OutputFormat) -> None:
-    assert batch_writer_class(output_format) is not None
+def test_every_output_format_has_its_own_writer(output_format: OutputFormat) -> None:
+    assert batch_writer_class(output_format) is EXPECTED_WRITERS[output_format.value]
+
+
+def test_a_format_with_no_writer_raises_rather_than_falling_through() -> None:
+    class Other(str, Enum):
+        pdf = "pdf"
+
+    with pytest.raises(ValueError, match="no writer for output format"):
+        batch_writer_class(Other.pdf)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no writer for output format"):
+        batch_writer_class("pdf")  # type: ignore[arg-type]
 
 
 def test_json_output_is_one_list_document() -> None:

@@ -1,4 +1,7 @@
-"""`explain` for each kind of target, and what-if scoring with --set / --unset."""
+"""`explain` for each kind of target, and what-if scoring with --set / --unset.
+
+On the mini pack (tests/data/packs/mini), whose figures are worked out by hand in the comments.
+"""
 
 from __future__ import annotations
 
@@ -7,97 +10,97 @@ import json
 from typer.testing import CliRunner
 
 from nmt_assess.cli.app import app
-from tests.conftest import CASES_DIR
+from tests.conftest import DATA, MINI_PACK
 
 runner = CliRunner()
-CTS = str(CASES_DIR / "cts-keyboard-worker.yaml")
+MINI = ["--rules", str(MINI_PACK)]
+INTAKE = str(DATA / "intakes" / "mini.yaml")  # a: yes, where: [x]
 
 
 def explain(target: str) -> dict:  # type: ignore[type-arg]
-    result = runner.invoke(app, ["explain", target, "--format", "json"])
+    result = runner.invoke(app, ["explain", target, "--format", "json", *MINI])
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
 
 def test_explain_a_finding() -> None:
-    data = explain("ultt_positive")
+    data = explain("c")
     assert data["kind"] == "finding" and data["asked_of"] == "therapist"
-    assert data["how_to"]
     rules = {rule["rule"]: rule for rule in data["rules"]}
-    assert rules["nerve_compression.ultt_negative"]["if_it_holds"] == (
-        "moderate evidence against (x0.14)"
-    )
-    assert rules["nerve_compression.ultt"]["source"][0].startswith("[S49]")
+    assert rules["alpha.c"]["if_it_holds"] == "moderate evidence for (x6)"
+    assert rules["alpha.c_no"]["if_it_holds"] == "small evidence against (x0.25)"
+    assert rules["alpha.c"]["source"][0].startswith("[M1]")
+    assert [flag["id"] for flag in data["red_flags"]] == ["c_flag"]
 
 
 def test_explain_a_body_region_names_the_muscles() -> None:
-    data = explain("head_temple")
+    data = explain("x")
     assert data["kind"] == "body region"
-    assert "upper trapezius" in data["muscles"]
+    assert data["muscles"] == ["muscle one", "muscle two"]
 
 
 def test_explain_a_cause() -> None:
-    data = explain("nerve_compression")
+    data = explain("alpha")
     assert data["prior"] == 0.2
-    assert data["rules"][0]["rule"] == "nerve_compression.flick_sign"  # strongest first
-    assert "cts-keyboard-worker" in data["cases"]
-    assert any(flag["id"] == "bilateral_neurological_signs" for flag in data["red_flag_neighbours"])
+    # strongest first: x6, x4, x0.25 (1/4), x3, x2
+    order = ["alpha.c", "alpha.a", "alpha.c_no", "alpha.b", "alpha.pain"]
+    assert [rule["rule"] for rule in data["rules"]] == order
+    assert data["cases"] == ["alpha-with-c"]
 
 
 def test_explain_a_rule() -> None:
-    data = explain("nerve_compression.slump_negative")
+    data = explain("beta.a")
     assert data["kind"] == "rule"
-    assert data["unless"] == "Piriformis test positive: yes"
-    assert "Slump test positive: no" in data["when"]
+    assert (data["when"], data["unless"]) == ("A: yes", "B: yes")
+    assert data["lr"] == 3.0
 
 
 def test_explain_text_view() -> None:
-    out = runner.invoke(app, ["explain", "trigger_points"]).stdout
-    assert "Rules, strongest first" in out and "Bundled cases it leads" in out
+    out = runner.invoke(app, ["explain", "alpha", *MINI]).stdout
+    assert "Rules, strongest first" in out and "Bundled cases it leads: alpha-with-c" in out
 
 
 def test_explain_unknown_target_suggests_a_spelling() -> None:
-    result = runner.invoke(app, ["explain", "tinglng"])
+    result = runner.invoke(app, ["explain", "alpah", *MINI])
     assert result.exit_code == 2
     assert (
-        "'tinglng' is not a finding, cause, rule, red flag, body region or source "
-        "(did you mean 'tingling'?)"
+        "'alpah' is not a finding, cause, rule, red flag, body region or source "
+        "(did you mean 'alpha'?)"
     ) in (result.stderr)
 
 
 def test_what_if_shows_how_each_cause_moved_and_which_rule_did_it() -> None:
-    result = runner.invoke(
-        app,
-        [
-            "score",
-            CTS,
-            "--set",
-            "shaking_hand_relieves=no",
-            "--unset",
-            "numbness",
-            "--format",
-            "json",
-        ],
-    )
+    args = ["score", INTAKE, "--set", "c=no", "--unset", "a", "--format", "json", *MINI]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["changes"] == {"shaking_hand_relieves": False, "numbness": None}
-    nerve = next(d for d in doc["deltas"] if d["cause"] == "nerve_compression")
-    assert nerve["probability_after"] < nerve["probability_before"]
-    assert "nerve_compression.flick_sign" in nerve["rules_removed"]
-    assert "nerve_compression.no_flick_sign" in nerve["rules_added"]
-    unchanged = next(d for d in doc["deltas"] if d["cause"] == "ischemia")
-    assert unchanged["change"] == 0 and unchanged["rules_added"] == []
+    assert doc["changes"] == {"c": False, "a": None}
+    deltas = {d["cause"]: d for d in doc["deltas"]}
+    # alpha: odds 0.25 x 4 = 1 (0.5) -> 0.25 x 0.25 = 0.0625 (0.0588)
+    alpha = deltas["alpha"]
+    assert (alpha["probability_before"], alpha["probability_after"]) == (0.5, 0.0588)
+    assert alpha["rules_removed"] == ["alpha.a"] and alpha["rules_added"] == ["alpha.c_no"]
+    # beta: odds 1 x 3 x 2.5 = 7.5 (0.8824) -> 1 x 2.5 (0.7143)
+    beta = deltas["beta"]
+    assert (beta["probability_before"], beta["probability_after"]) == (0.8824, 0.7143)
+    assert beta["rules_removed"] == ["beta.a"] and beta["rules_added"] == []
+
+
+def test_what_if_that_changes_nothing_for_a_cause() -> None:
+    args = ["score", INTAKE, "--set", "kind=p", "--format", "json", *MINI]
+    deltas = {d["cause"]: d for d in json.loads(runner.invoke(app, args).stdout)["deltas"]}
+    assert deltas["alpha"]["change"] == 0 and deltas["alpha"]["rules_added"] == []
 
 
 def test_what_if_text_view() -> None:
-    out = runner.invoke(app, ["score", CTS, "--set", "tingling=n"]).stdout
-    assert "What if Tingling: no" in out
+    out = runner.invoke(app, ["score", INTAKE, "--set", "b=y", *MINI]).stdout
+    assert "What if B: yes" in out
     assert "Rules that moved it" in out
 
 
 def test_what_if_bad_answers_are_reported() -> None:
-    result = runner.invoke(app, ["score", CTS, "--set", "tinglin=y", "--set", "age=old"])
+    args = ["score", INTAKE, "--set", "bb=y", "--set", "age=old", *MINI]
+    result = runner.invoke(app, args)
     assert result.exit_code == 2
-    assert "--set: finding 'tinglin': unknown finding (did you mean 'tingling'?)" in result.stderr
+    assert "--set: finding 'bb': unknown finding (did you mean 'b'?)" in result.stderr
     assert "--set: finding 'age': type a number from 0 to 120" in result.stderr

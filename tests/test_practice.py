@@ -8,22 +8,25 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from nmt_assess.cli.app import app
 from nmt_assess.engine import score
 from nmt_assess.grading import grade, kendall_tau
 from nmt_assess.models import Ruleset
 from nmt_assess.readers.intake_file import read_intake_file
-from tests.conftest import CASES_DIR, DATA
+from tests.conftest import DATA, MINI_PACK
 
 runner = CliRunner()
-CTS = "cts-keyboard-worker"
-CAUDA = "cauda-equina-after-house-move"
+# Grading is checked on the mini pack's one case, whose answer is easy to work out by hand:
+# alpha leads beta; A past 60 (old_a, urgent) and C (c_flag, caution) are raised; C (x6), A (x4)
+# and severe pain (x2) are alpha's strongest findings.
+CASE = "alpha-with-c"
+MINI = ["--rules", str(MINI_PACK)]
 
 
-def assessment_of(ruleset: Ruleset, case: str):  # type: ignore[no-untyped-def]
-    return score(ruleset, read_intake_file(CASES_DIR / f"{case}.yaml", ruleset))
+def mini_assessment(mini: Ruleset):  # type: ignore[no-untyped-def]
+    return score(mini, read_intake_file(MINI_PACK / "cases" / f"{CASE}.yaml", mini))
 
 
 def test_kendall_tau_by_hand() -> None:
@@ -34,88 +37,114 @@ def test_kendall_tau_by_hand() -> None:
     assert kendall_tau(["b", "a", "c", "d", "e"], same) == (0.8, 9, 10)
 
 
-def test_grade_top_cause_flags_and_support(ruleset: Ruleset) -> None:
-    assessment = assessment_of(ruleset, CTS)
-    ranking = [c.id for c in assessment.causes]
-    result = grade(CTS, assessment, ranking, [], ["shaking_hand_relieves", "age"])
-    assert result.top_correct and result.kendall_tau == 1.0
-    assert result.flags_missed == [] and not result.serious_miss
-    assert result.support_matched == ["shaking_hand_relieves"]
+def test_a_right_answer_with_every_flag_passes(mini: Ruleset) -> None:
+    assessment = mini_assessment(mini)
+    result = grade(CASE, assessment, ["alpha", "beta"], ["old_a", "c_flag"], ["c", "age"])
+    assert (result.top_expected, result.top_given, result.top_correct) == ("alpha", "alpha", True)
+    assert (result.kendall_tau, result.pairs_agreeing, result.pairs_total) == (1.0, 1, 1)
+    assert result.flags_caught == ["old_a", "c_flag"]
+    assert result.flags_missed == [] and result.flags_extra == []
+    assert not result.serious_miss
+    assert result.support_expected == ["c", "a", "pain"]  # strongest first
+    assert result.support_matched == ["c"]
     assert result.passed
 
 
-def test_a_missed_emergency_flag_is_a_serious_miss_whatever_the_ranking(ruleset: Ruleset) -> None:
-    assessment = assessment_of(ruleset, CAUDA)
-    perfect = [c.id for c in assessment.causes]
-    missed = grade(CAUDA, assessment, perfect, [])
+def test_a_missed_urgent_flag_is_a_serious_miss_whatever_the_ranking(mini: Ruleset) -> None:
+    assessment = mini_assessment(mini)
+    missed = grade(CASE, assessment, ["alpha", "beta"], ["c_flag"])
     assert missed.top_correct and missed.kendall_tau == 1.0
-    assert "cauda_equina" in missed.flags_missed
+    assert missed.flags_caught == ["c_flag"] and missed.flags_missed == ["old_a"]
     assert missed.serious_miss and not missed.passed
-    caught = grade(CAUDA, assessment, perfect, [f.id for f in assessment.red_flags])
-    assert not caught.serious_miss and caught.passed
 
 
-def test_a_missed_caution_flag_is_not_serious(ruleset: Ruleset) -> None:
-    assessment = assessment_of(ruleset, "anticoagulated-hip-gait")
-    result = grade("x", assessment, [c.id for c in assessment.causes], [])
-    assert result.flags_missed and not result.serious_miss
+def test_a_missed_caution_flag_is_not_serious(mini: Ruleset) -> None:
+    result = grade(CASE, mini_assessment(mini), ["alpha", "beta"], ["old_a"])
+    assert result.flags_missed == ["c_flag"] and not result.serious_miss
+
+
+def test_a_flag_named_but_not_raised_is_extra(mini: Ruleset) -> None:
+    intake = read_intake_file(MINI_PACK / "cases" / f"{CASE}.yaml", mini)
+    without_c = intake.model_copy(  # with C unknown the caution flag is not raised
+        update={"findings": {k: v for k, v in intake.findings.items() if k != "c"}}
+    )
+    result = grade(CASE, score(mini, without_c), ["alpha", "beta"], ["old_a", "c_flag"])
+    assert result.flags_caught == ["old_a"] and result.flags_extra == ["c_flag"]
 
 
 def test_non_interactive_practice_grades_without_prompts(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
-    result = runner.invoke(
-        app,
-        [
-            "practice",
-            "--case",
-            CTS,
-            "--answer",
-            "trigger_points,nerve_compression,ischemia,"
-            "postural_distortion,biomechanical_dysfunction",
-            "--flags",
-            "none",
-            "--format",
-            "json",
-            "--log",
-            str(log),
-        ],
-    )
+    args = ["practice", *MINI, "--case", CASE, "--answer", "beta,alpha", "--flags", "c_flag"]
+    result = runner.invoke(app, [*args, "--format", "json", "--log", str(log)])
     assert result.exit_code == 0, result.stderr
     graded = json.loads(result.stdout)
-    assert graded["top_correct"] is False
-    assert graded["top_expected"] == "nerve_compression"
-    assert "pairs of causes are in the same order" in graded["rank_agreement"]
-    assert json.loads(log.read_text())["case"] == CTS  # the attempt is logged
+    assert {key: graded[key] for key in graded if key != "rank_agreement"} == {
+        "case": "1",  # cases by number, never by id
+        "top_expected": "alpha",
+        "top_given": "beta",
+        "top_correct": False,
+        "kendall_tau": -1.0,
+        "pairs_agreeing": 0,
+        "pairs_total": 1,
+        "flags_caught": ["c_flag"],
+        "flags_missed": ["old_a"],
+        "flags_extra": [],
+        "serious_miss": True,
+        "support_given": [],
+        "support_expected": ["c", "a", "pain"],
+        "support_matched": [],
+        "passed": False,
+    }
+    assert graded["rank_agreement"].startswith("0 of the 1 pairs of causes are in the same order")
+    assert "Kendall's tau -1.00" in graded["rank_agreement"]
+    assert json.loads(log.read_text())["case"] == CASE  # the attempt is logged
 
 
 def test_practice_never_shows_the_expected_answer(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["practice", "--case", CTS, "--log", str(tmp_path / "l")], input="")
+    result = runner.invoke(
+        app, ["practice", *MINI, "--case", CASE, "--log", str(tmp_path / "l")], input=""
+    )
     out = result.stdout
-    assert "Night waking" in out or "Flick sign" in out  # findings in words
-    assert "leading_cause" not in out and "expect" not in out
+    assert "A past 60" not in out  # the flags are offered only after the ranking
+    assert "  A: yes\n" in out and "  Where: x\n" in out  # findings in words
+    assert "leading_cause" not in out and "expect" not in out and CASE not in out
     assert "Teaching note" not in out  # input ended before any answer
 
 
-def test_an_interactive_session(tmp_path: Path) -> None:
-    answers = (
-        "\n".join(
-            [
-                "5,1",  # incomplete ranking: asked again
-                "4,5,3,1,2",  # nerve_compression first
-                "none",
-                "shaking_hand_relieves",
-            ]
-        )
-        + "\n"
-    )
-    result = runner.invoke(
-        app, ["practice", "--case", CTS, "--log", str(tmp_path / "l")], input=answers
+def interactive(tmp_path: Path, *answers: str) -> Result:
+    args = ["practice", *MINI, "--case", CASE, "--log", str(tmp_path / "l")]
+    return runner.invoke(app, args, input="\n".join(answers) + "\n")
+
+
+def test_an_interactive_session_with_a_wrong_top_and_a_missed_urgent_flag(tmp_path: Path) -> None:
+    result = interactive(
+        tmp_path,
+        "2",  # incomplete ranking: asked again
+        "2,1",  # beta first
+        "c_flag",
+        "a",
     )
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert "rank all 5 causes" in out
-    assert "Top cause: Nerve compression is right" in out
+    assert "rank all 2 causes" in out
+    assert "SERIOUS MISS" in out
+    assert "Top cause: Beta is not the rules' choice; the rules lead with Alpha." in out
+    assert "0 of the 1 pairs of causes" in out and "Kendall's tau -1.00" in out
+    assert "Red flags caught: C present\n" in out
+    assert "Red flags missed: A past 60\n" in out
+    assert "Your supporting findings: a; the rules' strongest: c, a, pain; matched: a." in out
     assert "Teaching note" in out
+
+
+def test_an_interactive_session_with_the_right_answer(tmp_path: Path) -> None:
+    result = interactive(tmp_path, "1,2", "1,2", "")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "SERIOUS MISS" not in out
+    assert "Top cause: Alpha is right; the rules lead with Alpha." in out
+    assert "1 of the 1 pairs of causes" in out and "Kendall's tau +1.00" in out
+    assert "Red flags caught: A past 60, C present\n" in out
+    assert "Red flags missed" not in out
 
 
 def test_seeded_choice_by_cause_and_level_is_repeatable(tmp_path: Path) -> None:
@@ -136,12 +165,14 @@ def test_seeded_choice_by_cause_and_level_is_repeatable(tmp_path: Path) -> None:
     assert "level 1)" in first
 
 
-def test_classroom_grading_of_a_csv(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["practice", "--answers", str(DATA / "practice" / "class.csv")])
+def test_classroom_grading_of_a_csv() -> None:
+    answers = DATA / "practice" / "mini-class.csv"
+    result = runner.invoke(app, ["practice", *MINI, "--answers", str(answers)])
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [row["student"] for row in rows] == ["ana", "ben", "cy"]
-    assert rows[0]["passed"] == "True"
-    assert rows[1]["serious_miss"] == "True" and "cauda_equina" in rows[1]["flags_missed"]
+    assert rows[0]["passed"] == "True" and rows[0]["kendall_tau"] == "1.0"
+    assert rows[1]["top_correct"] == "False" and rows[1]["kendall_tau"] == "-1.0"
+    assert rows[1]["serious_miss"] == "True" and rows[1]["flags_missed"] == "old_a"
     assert rows[2]["error"].startswith("no case 'no-such-case'")
     assert result.exit_code == 1  # a row that could not be graded
 
@@ -169,13 +200,13 @@ def test_stats_as_a_chart() -> None:
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
-        ("nerve_compresion,1,2,3,4", "did you mean 'nerve_compression'?"),
-        ("1,1,2,3,4", "ranked twice"),
+        ("alpah,beta", "did you mean 'alpha'?"),
+        ("1,1", "ranked twice"),
     ],
 )
 def test_bad_rankings_are_explained(tmp_path: Path, answer: str, message: str) -> None:
     result = runner.invoke(
-        app, ["practice", "--case", CTS, "--answer", answer, "--log", str(tmp_path / "l")]
+        app, ["practice", *MINI, "--case", CASE, "--answer", answer, "--log", str(tmp_path / "l")]
     )
     assert result.exit_code == 2
     assert message in result.stderr
