@@ -62,7 +62,11 @@ def test_the_case_library_gives_the_same_results(ruleset: Ruleset) -> None:
     assert_same_results(ruleset, case_documents())
 
 
-@pytest.mark.parametrize("pack", sorted(p.name for p in PACKS.iterdir() if p.is_dir()))
+#: Test packs that load (mini-problems holds lint problems on purpose).
+USABLE_PACKS = sorted(p.name for p in PACKS.iterdir() if p.is_dir() and p.name != "mini-problems")
+
+
+@pytest.mark.parametrize("pack", USABLE_PACKS)
 def test_every_bundled_test_pack_gives_the_same_results(pack: str) -> None:
     ruleset = load_ruleset([PACKS / pack])
     assert_same_results(ruleset, random_intakes(ruleset, 300, seed=22))
