@@ -7,6 +7,7 @@ import contextlib
 import gc
 import itertools
 import os
+import signal
 import sys
 import time
 from collections import Counter, deque
@@ -17,6 +18,7 @@ from typing import Any
 
 from nmt_assess.engine import Engine
 from nmt_assess.models import Action, Intake, Ruleset
+from nmt_assess.output import STOP_SIGNALS, signals_held
 from nmt_assess.readers.records import RawRecord, validate_record
 from nmt_assess.writers.base import WrittenRecord
 
@@ -153,7 +155,13 @@ def _parallel(
         for chunk in chunks:
             if len(pending) >= limit:
                 yield from _results(pending.popleft().result())
-            pending.append(pool.submit(score, chunk))
+            if pending:
+                pending.append(pool.submit(score, chunk))
+                continue
+            # The first submit forks the workers: a signal handled mid-fork would be lost in
+            # the fork hooks or leave the pool half built, so it waits until the fork is done.
+            with signals_held():
+                pending.append(pool.submit(score, chunk))
         while pending:
             yield from _results(pending.popleft().result())
         finished = True
@@ -187,13 +195,14 @@ def _follow_parent(parent: int) -> None:
     scoring on for nobody. Ctrl-C and SIGTERM are the main process's to handle: it stops the
     pool. On Linux the kernel kills the worker (PR_SET_PDEATHSIG); elsewhere, and as a
     fallback, a thread notices that the parent changed."""
-    import signal
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked while the main process held them
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             import ctypes

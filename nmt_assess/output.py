@@ -25,6 +25,7 @@ import errno
 import io
 import os
 import re
+import signal
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -183,8 +184,54 @@ def _direct(target: OutputTarget) -> Iterator[TextIO]:
         _close_quietly(out)
 
 
+#: The signals the command line turns into an orderly stop (see cli.app).
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """A stop signal that arrives inside waits until the end of it: for steps that must not be
+    cut in half (a temporary file made but not yet known to its cleanup, a fork)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held signal is handled here
+
+
 @contextlib.contextmanager
 def _atomic(target: OutputTarget) -> Iterator[TextIO]:
+    final = target.target
+    made: tuple[int, str, TextIO] | None = None
+    try:
+        with signals_held():  # a stop signal is handled once the file is known to the cleanup
+            made = _temporary_file(target)
+        yield made[2]
+    except BaseException:
+        if made is not None:
+            _discard(made[2], made[1])
+        raise
+    fd, temporary, out = made
+    try:
+        out.flush()
+        os.fsync(fd)
+        out.close()
+        os.replace(temporary, final)
+    except OSError as error:
+        _discard(out, temporary)
+        raise OutputError(target.label, reason_of(error)) from None
+    except BaseException:
+        _discard(out, temporary)
+        raise
+    _sync_folder(final.parent)
+
+
+def _temporary_file(target: OutputTarget) -> tuple[int, str, TextIO]:
     final = target.target
     try:
         existing: os.stat_result | None = os.stat(final)
@@ -198,28 +245,11 @@ def _atomic(target: OutputTarget) -> Iterator[TextIO]:
         raise OutputError(target.label, reason_of(error)) from None
     try:
         _set_mode(fd, existing)
-        out = _text_stream(GuardedFile(fd, target.label))
+        return fd, temporary, _text_stream(GuardedFile(fd, target.label))
     except OSError as error:
         os.close(fd)
         _discard(None, temporary)
         raise OutputError(target.label, reason_of(error)) from None
-    try:
-        yield out
-    except BaseException:
-        _discard(out, temporary)
-        raise
-    try:
-        out.flush()
-        os.fsync(fd)
-        out.close()
-        os.replace(temporary, final)
-    except OSError as error:
-        _discard(out, temporary)
-        raise OutputError(target.label, reason_of(error)) from None
-    except BaseException:
-        _discard(out, temporary)
-        raise
-    _sync_folder(final.parent)
 
 
 def _set_mode(fd: int, existing: os.stat_result | None) -> None:
