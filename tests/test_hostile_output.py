@@ -540,6 +540,30 @@ def test_workers_die_with_a_killed_main_process(tmp_path: Path) -> None:
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_worker_whose_parent_dies_exits_without_the_kernels_help(tmp_path: Path) -> None:
+    """The watchdog thread is the fallback where PR_SET_PDEATHSIG is not available."""
+    script = (
+        "import os, sys, time\n"
+        "from nmt_assess import batch\n"
+        "batch.PARENT_CHECK_SECONDS = 0.05\n"
+        "child = os.fork()\n"
+        "if child == 0:\n"
+        "    batch._watch_parent(os.getppid())\n"  # ends only through os._exit
+        "    time.sleep(60)\n"
+        "print(child, flush=True)\n"
+        "time.sleep(0.3)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    worker = int(result.stdout)
+    try:
+        _wait_for(lambda: not _alive(worker), seconds=10)
+    finally:
+        if _alive(worker):
+            os.kill(worker, signal.SIGKILL)
+
+
 # --- exit codes and defaults -------------------------------------------------------------------
 
 
