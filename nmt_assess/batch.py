@@ -7,8 +7,11 @@ import contextlib
 import gc
 import itertools
 import os
+import signal
+import sys
+import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +19,7 @@ from typing import Any
 from nmt_assess.engine import SCHEMA_VERSION, Engine
 from nmt_assess.engine.document import AssessmentDocument
 from nmt_assess.models import Action, Intake, Ruleset
+from nmt_assess.output import STOP_SIGNALS, signals_held
 from nmt_assess.readers.records import RawRecord, record_intake_id, validate_record
 from nmt_assess.writers.base import WrittenRecord
 
@@ -25,6 +29,8 @@ CHUNK_SIZE = 2000
 VECTORISE_FROM = 200
 #: Chunks in flight per worker: enough to keep workers busy, few enough to keep memory flat.
 CHUNKS_PER_WORKER = 2
+#: How often a worker checks that the main process is alive, where the kernel cannot tell it.
+PARENT_CHECK_SECONDS = 1.0
 
 Record = dict[str, Any]
 Encode = Callable[[Any], Any]
@@ -105,7 +111,7 @@ def _reference_read(raw: RawRecord) -> RawRecord:
 
 def score_stream(
     records: Iterable[RawRecord], ruleset: Ruleset, jobs: int, only_jsonl: bool = False
-) -> Iterator[Record]:
+) -> Generator[Record, None, None]:
     """Score every record, in input order, with up to `jobs` processes. With `only_jsonl` the
     records are only written as JSON Lines: in one process, their reasons and check-next
     entries may then be pre-serialized JSON (writers.jsonl.entry_fragment), not dicts."""
@@ -129,18 +135,27 @@ def _score_stream(
     records: Iterable[RawRecord], ruleset: Ruleset, jobs: int, only_jsonl: bool
 ) -> Iterator[Record]:
     iterator = iter(records)
-    first = list(itertools.islice(iterator, CHUNK_SIZE))
-    if jobs <= 1 or len(first) < CHUNK_SIZE:
+    # Up to one chunk per worker is read ahead, so no more workers start than there are chunks.
+    head = list(itertools.islice(_chunks(iterator), max(1, min(jobs, default_jobs()))))
+    workers = worker_count(jobs, len(head))
+    if workers <= 1:
         # Small inputs are scored here: starting processes would cost more than it saves.
-        scorer = ChunkScorer(ruleset, len(first) >= VECTORISE_FROM, _entry_encoder(only_jsonl))
-        for chunk in _chunks(itertools.chain(first, iterator)):
+        size = sum(len(chunk) for chunk in head)
+        scorer = ChunkScorer(ruleset, size >= VECTORISE_FROM, _entry_encoder(only_jsonl))
+        for chunk in itertools.chain(head, _chunks(iterator)):
             yield from scorer.score(chunk)
         return
-    yield from _parallel(itertools.chain(first, iterator), ruleset, jobs, only_jsonl)
+    yield from _parallel(itertools.chain(head, _chunks(iterator)), ruleset, workers, only_jsonl)
+
+
+def worker_count(jobs: int, chunks: int) -> int:
+    """Processes worth starting: no more than asked, than the cores we may run on, or than
+    there are chunks to score (a thousand workers for two chunks only cost time)."""
+    return max(1, min(jobs, default_jobs(), chunks))
 
 
 def _parallel(
-    records: Iterator[RawRecord], ruleset: Ruleset, jobs: int, only_jsonl: bool
+    chunks: Iterator[list[RawRecord]], ruleset: Ruleset, jobs: int, only_jsonl: bool
 ) -> Iterator[Record]:
     """Chunks scored by worker processes, results taken in input order. For JSON Lines the
     workers also write each record, so the main process (the bottleneck on few cores) only
@@ -148,14 +163,26 @@ def _parallel(
     pending: deque[Future[list[Any]]] = deque()
     limit = jobs * CHUNKS_PER_WORKER
     score = _write_chunk if only_jsonl else _score_chunk
-    initargs = (ruleset, only_jsonl)
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=initargs) as pool:
-        for chunk in _chunks(records):
+    initargs = (ruleset, only_jsonl, os.getpid())
+    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=initargs)
+    finished = False
+    try:
+        for chunk in chunks:
             if len(pending) >= limit:
                 yield from _results(pending.popleft().result())
-            pending.append(pool.submit(score, chunk))
+            if pending:
+                pending.append(pool.submit(score, chunk))
+                continue
+            # The first submit forks the workers: a signal handled mid-fork would be lost in
+            # the fork hooks or leave the pool half built, so it waits until the fork is done.
+            with signals_held():
+                pending.append(pool.submit(score, chunk))
         while pending:
             yield from _results(pending.popleft().result())
+        finished = True
+    finally:
+        # Stopped early (an error, a closed pipe, a signal): drop the chunks not yet started.
+        pool.shutdown(wait=True, cancel_futures=not finished)
 
 
 def _results(results: list[Any]) -> Iterator[Record]:
@@ -172,9 +199,40 @@ def _chunks(records: Iterator[RawRecord]) -> Iterator[list[RawRecord]]:
 _worker_scorer: ChunkScorer | None = None
 
 
-def _start_worker(ruleset: Ruleset, only_jsonl: bool) -> None:
+def _start_worker(ruleset: Ruleset, only_jsonl: bool, parent: int) -> None:
     global _worker_scorer
+    _follow_parent(parent)
     _worker_scorer = ChunkScorer(ruleset, vectorise=True, encode=_entry_encoder(only_jsonl))
+
+
+def _follow_parent(parent: int) -> None:
+    """A worker dies with the main process, however that dies (even kill -9), instead of
+    scoring on for nobody. Ctrl-C and SIGTERM are the main process's to handle: it stops the
+    pool. On Linux the kernel kills the worker (PR_SET_PDEATHSIG); elsewhere, and as a
+    fallback, a thread notices that the parent changed."""
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked while the main process held them
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            set_death_signal = 1  # PR_SET_PDEATHSIG, from <sys/prctl.h>
+            ctypes.CDLL(None, use_errno=True).prctl(set_death_signal, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the death signal was set
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _score_chunk(chunk: list[RawRecord]) -> list[Record]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterable, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -18,6 +19,7 @@ from nmt_assess.writers.formats import OutputFormat
 if TYPE_CHECKING:
     from nmt_assess.batch import Record, Tally
     from nmt_assess.models import Ruleset
+    from nmt_assess.output import OutputTarget
     from nmt_assess.problems import Problem
     from nmt_assess.readers.csv_reader import ColumnMap
     from nmt_assess.readers.inputs import Input
@@ -108,8 +110,23 @@ def score(
     from nmt_assess.ruleset import load_ruleset
 
     try:
-        ruleset = load_ruleset(rules)
         inputs = expand_inputs(paths, input_format.value if input_format else None)
+    except InputError as error:
+        _report_problems(error.problems)
+        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
+    if not inputs:
+        print(
+            f"nmt-assess: no intake files in {', '.join(paths)} "
+            "(looked for .yaml .yml .json .jsonl .csv); nothing was scored",
+            file=sys.stderr,
+        )
+        raise typer.Exit(exit_codes.UNUSABLE_INPUT)
+    # Before anything is read: the output must be writable and none of the inputs.
+    target = _output_target(output, inputs, column_map, rules)
+    if output_format is None and output is not None:
+        output_format = _SUFFIX_FORMAT.get(output.suffix.lower())
+    try:
+        ruleset = load_ruleset(rules)
         mapping = _load_column_map(column_map) if column_map else ColumnMap()
         check_csv_headers(inputs, ruleset.findings, mapping)
     except (ProblemsError, InputError) as error:
@@ -123,14 +140,34 @@ def score(
                 file=sys.stderr,
             )
             raise typer.Exit(exit_codes.UNUSABLE_INPUT)
-        _what_if(inputs[0], ruleset, set_answers or [], unset or [], output_format)
+        _what_if(inputs[0], ruleset, set_answers or [], unset or [], output_format, target)
         return
     if _is_single(inputs, output_format):
-        _score_single(inputs[0], ruleset, output_format or OutputFormat.text, output, top, fail_on)
+        _score_single(inputs[0], ruleset, output_format or OutputFormat.text, target, top, fail_on)
         return
     chosen = output_format or _batch_default(output)
-    tally = _score_batch(inputs, ruleset, mapping, chosen, output, jobs)
+    tally = _score_batch(inputs, ruleset, mapping, chosen, target, jobs)
     raise typer.Exit(_exit_code(tally, fail_on))
+
+
+def _output_target(
+    output: Path | None, inputs: list[Input], column_map: Path | None, rules: list[Path] | None
+) -> OutputTarget | None:
+    """The checked --output: raises output.OutputError (exit 2) for one that cannot be written
+    or that is any file the run reads: an input, the column map, a rule pack's file."""
+    if output is None:
+        return None
+    from nmt_assess.output import output_target
+    from nmt_assess.ruleset import default_pack_dir
+
+    read = [source.path for source in inputs if source.path is not None]
+    if column_map is not None:
+        read.append(column_map)
+    for folder in [default_pack_dir(), *(rules or [])]:
+        if folder.is_dir():
+            read.extend(path for path in folder.rglob("*") if path.is_file())
+    stdin_is_input = any(source.path is None for source in inputs)
+    return output_target(output, read, stdin_is_input)
 
 
 def _is_single(inputs: list[Input], output_format: OutputFormat | None) -> bool:
@@ -146,7 +183,7 @@ def _score_single(
     source: Input,
     ruleset: Ruleset,
     output_format: OutputFormat,
-    output: Path | None,
+    output: OutputTarget | None,
     top: int | None,
     fail_on: FailOn | None,
 ) -> None:
@@ -186,18 +223,24 @@ def _score_single(
         raise typer.Exit(exit_codes.RED_FLAG_RAISED)
 
 
-def _render(assessment: Any, ruleset: Ruleset, output: Path | None, top: int | None) -> None:
-    from rich.console import Console
-
+def _render(
+    assessment: Any, ruleset: Ruleset, output: OutputTarget | None, top: int | None
+) -> None:
     from nmt_assess.writers.terminal import render_assessment
 
-    view = render_assessment(assessment, ruleset, top=top)
+    _print(render_assessment(assessment, ruleset, top=top), output)
+
+
+def _print(view: Any, output: OutputTarget | None) -> None:
+    """A rich view on the terminal, or as plain text into the output file."""
+    from rich.console import Console
+
     if output is None:
         Console().print(view)
         return
-    from nmt_assess.output import atomic_text_file
+    from nmt_assess.output import open_output
 
-    with atomic_text_file(output) as out:
+    with open_output(output) as out:
         Console(file=out, width=100, no_color=True).print(view)
 
 
@@ -207,6 +250,7 @@ def _what_if(
     set_answers: list[str],
     unset: list[str],
     output_format: OutputFormat | None,
+    output: OutputTarget | None,
 ) -> None:
     import json
 
@@ -239,9 +283,9 @@ def _what_if(
             "original": original,
             "variant": variant,
         }
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=list) + "\n")
+        _emit(json.dumps(document, indent=2, ensure_ascii=False, default=list) + "\n", output)
         return
-    _print_what_if(ruleset, changes, deltas, variant)
+    _print_what_if(ruleset, changes, deltas, variant, output)
 
 
 def _parse_changes(ruleset: Ruleset, set_answers: list[str], unset: list[str]) -> dict[str, object]:
@@ -291,19 +335,22 @@ def _parse_changes(ruleset: Ruleset, set_answers: list[str], unset: list[str]) -
 
 
 def _print_what_if(
-    ruleset: Ruleset, changes: dict[str, object], deltas: list[Record], variant: Record
+    ruleset: Ruleset,
+    changes: dict[str, object],
+    deltas: list[Record],
+    variant: Record,
+    output: OutputTarget | None,
 ) -> None:
-    from rich.console import Console
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     from nmt_assess.describe import value_words
 
-    console = Console(highlight=False)
     described = "; ".join(
         f"{ruleset.findings[f].label}: {'unknown' if v is None else value_words(v)}"
         for f, v in changes.items()
     )
-    console.print(f"[bold]What if[/bold] {described}")
     table = Table(box=None, pad_edge=False)
     for column in ("Cause", "Before", "After", "Change", "Rank", "Rules that moved it"):
         table.add_column(column)
@@ -320,10 +367,14 @@ def _print_what_if(
             f"{delta['rank_before']} -> {delta['rank_after']}",
             ", ".join(moved) or "-",
         )
-    console.print(table)
     flags = ", ".join(f["title"] for f in variant["red_flags"]) or "none"
-    console.print(f"Red flags in the variant: {flags}")
-    console.print(f"[dim italic]{variant['disclaimer']}[/dim italic]")
+    view = Group(
+        Text.from_markup(f"[bold]What if[/bold] {described}"),
+        table,
+        Text(f"Red flags in the variant: {flags}"),
+        Text.from_markup(f"[dim italic]{variant['disclaimer']}[/dim italic]"),
+    )
+    _print(view, output)
 
 
 def _short(rule_id: str) -> str:
@@ -335,7 +386,7 @@ def _score_batch(
     ruleset: Ruleset,
     mapping: ColumnMap,
     output_format: OutputFormat,
-    output: Path | None,
+    output: OutputTarget | None,
     jobs: int | None,
 ) -> Tally:
     from nmt_assess.batch import default_jobs
@@ -356,7 +407,7 @@ def _score_records(
     records: Iterable[object],
     ruleset: Ruleset,
     output_format: OutputFormat,
-    output: Path | None,
+    output: OutputTarget | None,
     jobs: int,
 ) -> Tally:
     from nmt_assess.batch import Tally, score_stream
@@ -372,9 +423,11 @@ def _score_records(
             writer.begin()
             only_jsonl = output_format is OutputFormat.jsonl
             scored = score_stream(records, ruleset, jobs, only_jsonl)  # type: ignore[arg-type]
-            for record in _with_progress(scored):
-                tally.add(record)
-                writer.write(record)
+            # closing stops the worker processes now, not whenever the generator is collected
+            with contextlib.closing(scored):
+                for record in _with_progress(scored):
+                    tally.add(record)
+                    writer.write(record)
             writer.end()
     except InputError as error:
         _report_problems(error.problems)
@@ -386,13 +439,11 @@ def _score_records(
     return tally
 
 
-def _opened(output: Path | None):  # type: ignore[no-untyped-def]
-    import contextlib
-
+def _opened(output: OutputTarget | None) -> contextlib.AbstractContextManager[TextIO]:
     if output is not None:
-        from nmt_assess.output import atomic_text_file
+        from nmt_assess.output import open_output
 
-        return atomic_text_file(output)
+        return open_output(output)
     return contextlib.nullcontext(sys.stdout)
 
 
@@ -452,13 +503,13 @@ def _empty_map() -> ColumnMap:
     return ColumnMap()
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: OutputTarget | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    from nmt_assess.output import atomic_text_file
+    from nmt_assess.output import open_output
 
-    with atomic_text_file(output) as out:
+    with open_output(output) as out:
         out.write(text)
 
 
