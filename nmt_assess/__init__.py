@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nmt_assess.engine import Engine, score
-    from nmt_assess.intake import validate_intake
     from nmt_assess.models import Assessment, Intake, Ruleset
     from nmt_assess.problems import Problem, ProblemsError
     from nmt_assess.readers.intake_file import read_intake_file as load_intake
     from nmt_assess.ruleset import load_ruleset
+    from nmt_assess.validation import validate_intake
 
 __version__ = "0.1.0"
 
@@ -30,7 +30,7 @@ _EXPORTS = {
     "load_intake": "nmt_assess.readers.intake_file:read_intake_file",
     "load_ruleset": "nmt_assess.ruleset",
     "score": "nmt_assess.engine",
-    "validate_intake": "nmt_assess.intake",
+    "validate_intake": "nmt_assess.validation",
 }
 
 __all__ = [

@@ -19,9 +19,9 @@ from typing import Any
 from nmt_assess.engine import SCHEMA_VERSION, Engine
 from nmt_assess.engine.document import AssessmentDocument
 from nmt_assess.models import Action, Intake, Ruleset
-from nmt_assess.output import STOP_SIGNALS, signals_held
 from nmt_assess.readers.records import RawRecord, record_intake_id, validate_record
 from nmt_assess.writers.base import WrittenRecord
+from nmt_assess.writers.files import STOP_SIGNALS, signals_held
 
 #: Records scored together: enough for numpy's per-call cost to fade, few enough for flat memory.
 CHUNK_SIZE = 2000

@@ -79,9 +79,9 @@ def read_case(path: Path, ruleset: Ruleset | None) -> Case | list[Problem]:
 
     The one case loader: `rules lint`, `rules test`, `practice` and `explain` all read cases
     through it, so a bad case file is the same located error everywhere."""
-    from nmt_assess.intake import validate_intake
     from nmt_assess.marked_yaml import YamlSyntaxError, load_marked, position_of
     from nmt_assess.ruleset.loader import Place, report_validation_error, unreadable_value
+    from nmt_assess.validation import validate_intake
 
     label = str(path)
     try:

@@ -77,7 +77,7 @@ def main() -> None:
 
 def run(args: list[str] | None = None) -> int:
     """Run the command line and return its exit code."""
-    from nmt_assess.output import ClosedPipe, OutputError
+    from nmt_assess.writers.files import ClosedPipe, OutputError
 
     _guard_standard_streams()
     _stop_on_signals()
@@ -111,9 +111,9 @@ def run(args: list[str] | None = None) -> int:
 def _guard_standard_streams() -> None:
     """A closed descriptor 0, 1 or 2 is reopened on /dev/null, so no file we open later takes
     its number (and gets our prints). Reading a closed stdin or writing a closed stdout is then
-    a clear error; stdout is written through output.GuardedFile, so a full disk or a reader
+    a clear error; stdout is written through writers.files.GuardedFile, so a full disk or a reader
     that went away is told apart from any other failure."""
-    from nmt_assess.output import guarded_stdout
+    from nmt_assess.writers.files import guarded_stdout
 
     closed = {fd for fd in (0, 1, 2) if not _is_open(fd)}
     for fd in sorted(closed):

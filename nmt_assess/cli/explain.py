@@ -38,8 +38,8 @@ def explain(
 ) -> None:
     """Explain a finding, cause, rule, red flag, body region or source: what it is and what it
     does to the causes."""
-    from nmt_assess.explain import UnknownTarget
-    from nmt_assess.explain import explain as build
+    from nmt_assess.meanings import UnknownTarget
+    from nmt_assess.meanings import explain as build
     from nmt_assess.problems import ProblemsError
     from nmt_assess.ruleset import load_ruleset
 

@@ -498,7 +498,7 @@ class IntakeSession:
         self.ask_step(previous)
 
     def review(self) -> None:
-        from nmt_assess.describe import value_words
+        from nmt_assess.plain_words import value_words
 
         for finding_id in list(self.findings):
             finding = self.ruleset.findings[finding_id]
@@ -579,7 +579,7 @@ class IntakeSession:
 
     def save(self) -> None:
         """The intake file as it stands: a valid intake in which unanswered means unknown."""
-        from nmt_assess.output import atomic_text_file
+        from nmt_assess.writers.files import atomic_text_file
 
         text = self.document_text()
         try:

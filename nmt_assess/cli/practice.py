@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from nmt_assess.cases import Case
-    from nmt_assess.grading import Grade
     from nmt_assess.models import Ruleset
+    from nmt_assess.teaching.grading import Grade
 
 
 class PracticeFormat(str, Enum):
@@ -77,8 +77,8 @@ def practice(
     """Practise case analysis: rank the causes for a case and compare with the rules."""
     from nmt_assess.cli.safe_text import plain_console
     from nmt_assess.problems import ProblemsError
-    from nmt_assess.progress import default_log_path
     from nmt_assess.ruleset import load_ruleset
+    from nmt_assess.teaching.log import default_log_path
 
     # the case and the questions go to stderr when stdout carries JSON or CSV
     console = plain_console(stderr=output_format is not PracticeFormat.text)
@@ -194,7 +194,7 @@ def _choose(
 def _present(console: Console, ruleset: Ruleset, library: Library, case: Case) -> None:
     """The case as a clinician reads it: the story and the findings in words. Never its id or
     title, which can name the answer (both are shown with the grade)."""
-    from nmt_assess.describe import value_words
+    from nmt_assess.plain_words import value_words
 
     console.print(
         f"\n[bold]Practice case {library.handle(case)}[/bold] [dim](level {case.level})[/dim]"
@@ -312,9 +312,9 @@ def _grade_case(
 ) -> tuple[Grade, Any]:
     """The grade, and the rules' assessment under `shown_id` (what the student may see)."""
     from nmt_assess.engine import score
-    from nmt_assess.grading import grade
-    from nmt_assess.intake import validate_intake
     from nmt_assess.models import Intake
+    from nmt_assess.teaching.grading import grade
+    from nmt_assess.validation import validate_intake
 
     intake = validate_intake(
         {"id": shown_id or case.id, "findings": case.findings}, ruleset.findings
@@ -366,7 +366,7 @@ def _show_grade(
 
 def _log(path: Path, case: Case, result: Grade) -> None:
     """Log the attempt; when the log cannot take it, one warning line (the grade stands)."""
-    from nmt_assess.progress import LogError, append_attempt, now
+    from nmt_assess.teaching.log import LogError, append_attempt, now
 
     try:
         append_attempt(
@@ -508,7 +508,7 @@ def _grade_class(
 
 
 def _show_stats(console: Console, path: Path, output_format: PracticeFormat) -> None:
-    from nmt_assess.progress import read_attempts, summarise
+    from nmt_assess.teaching.log import read_attempts, summarise
 
     try:
         attempts, bad = read_attempts(path)

@@ -49,7 +49,7 @@ def questionnaire(
     if output is None:
         sys.stdout.write(text)
         return
-    from nmt_assess.output import atomic_text_file
+    from nmt_assess.writers.files import atomic_text_file
 
     with atomic_text_file(output) as out:
         out.write(text)

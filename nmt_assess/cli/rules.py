@@ -156,7 +156,7 @@ def schema_command(
         )
     else:
         files = {output / name: schema for name, schema in schemas.items()}
-    from nmt_assess.output import atomic_text_file
+    from nmt_assess.writers.files import atomic_text_file
 
     for path, schema in files.items():
         try:
@@ -203,8 +203,8 @@ def show_command(
     """One rule (or red flag): its condition in words, weights, source, and what it overrides."""
     from rich.console import Console
 
-    from nmt_assess.describe import condition_words
-    from nmt_assess.explain import rule_summary
+    from nmt_assess.meanings import rule_summary
+    from nmt_assess.plain_words import condition_words
     from nmt_assess.problems import did_you_mean
 
     ruleset = _load(packs)
@@ -287,9 +287,9 @@ def _load(packs: list[Path] | None) -> Ruleset:
 def _run_cases(ruleset: Ruleset, packs: list[Path], only: str | None) -> list[dict[str, Any]]:
     from nmt_assess.cases import Case, read_case, unmet_expectations
     from nmt_assess.engine import Engine
-    from nmt_assess.intake import validate_intake
     from nmt_assess.models import Intake
     from nmt_assess.ruleset.loader import case_files
+    from nmt_assess.validation import validate_intake
 
     engine = Engine(ruleset)
     results = []

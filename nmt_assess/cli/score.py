@@ -19,10 +19,10 @@ from nmt_assess.writers.formats import OutputFormat
 if TYPE_CHECKING:
     from nmt_assess.batch import Record, Tally
     from nmt_assess.models import Ruleset
-    from nmt_assess.output import OutputTarget
     from nmt_assess.problems import Problem
     from nmt_assess.readers.csv_reader import ColumnMap
     from nmt_assess.readers.inputs import Input
+    from nmt_assess.writers.files import OutputTarget
 
 
 class InputFormat(str, Enum):
@@ -153,12 +153,12 @@ def score(
 def _output_target(
     output: Path | None, inputs: list[Input], column_map: Path | None, rules: list[Path] | None
 ) -> OutputTarget | None:
-    """The checked --output: raises output.OutputError (exit 2) for one that cannot be written
+    """The checked --output: raises OutputError (exit 2) for one that cannot be written
     or that is any file the run reads: an input, the column map, a rule pack's file."""
     if output is None:
         return None
-    from nmt_assess.output import output_target
     from nmt_assess.ruleset import default_pack_dir
+    from nmt_assess.writers.files import output_target
 
     read = [source.path for source in inputs if source.path is not None]
     if column_map is not None:
@@ -238,7 +238,7 @@ def _print(view: Any, output: OutputTarget | None) -> None:
     if output is None:
         Console().print(view)
         return
-    from nmt_assess.output import open_output
+    from nmt_assess.writers.files import open_output
 
     with open_output(output) as out:
         Console(file=out, width=100, no_color=True).print(view)
@@ -345,7 +345,7 @@ def _print_what_if(
     from rich.table import Table
     from rich.text import Text
 
-    from nmt_assess.describe import value_words
+    from nmt_assess.plain_words import value_words
 
     described = "; ".join(
         f"{ruleset.findings[f].label}: {'unknown' if v is None else value_words(v)}"
@@ -441,7 +441,7 @@ def _score_records(
 
 def _opened(output: OutputTarget | None) -> contextlib.AbstractContextManager[TextIO]:
     if output is not None:
-        from nmt_assess.output import open_output
+        from nmt_assess.writers.files import open_output
 
         return open_output(output)
     return contextlib.nullcontext(sys.stdout)
@@ -507,7 +507,7 @@ def _emit(text: str, output: OutputTarget | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    from nmt_assess.output import open_output
+    from nmt_assess.writers.files import open_output
 
     with open_output(output) as out:
         out.write(text)
