@@ -263,6 +263,8 @@ class Tally:
     scored: int = 0
     failed: int = 0
     most_severe: Counter[str] = field(default_factory=Counter)
+    #: What the readers noted on the way (e.g. a CSV's skipped rows), one line each.
+    notices: list[str] = field(default_factory=list)
 
     def add(self, record: Record) -> None:
         if "errors" in record:

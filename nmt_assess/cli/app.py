@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 
 from nmt_assess.cli import exit_codes, explain, intake, practice, questionnaire, rules, score
+from nmt_assess.cli.errors import edge
 
 app = typer.Typer(
     name="nmt-assess",
@@ -53,11 +54,11 @@ def _options(
     pass
 
 
-app.command(name="score", help=score.__doc__)(score.score)
-app.command(name="questionnaire", help=questionnaire.__doc__)(questionnaire.questionnaire)
-app.command(name="intake", help=intake.intake.__doc__)(intake.intake)
-app.command(name="explain", help=explain.explain.__doc__)(explain.explain)
-app.command(name="practice", help=practice.practice.__doc__)(practice.practice)
+app.command(name="score", help=score.__doc__)(edge(score.score))
+app.command(name="questionnaire", help=questionnaire.__doc__)(edge(questionnaire.questionnaire))
+app.command(name="intake", help=intake.intake.__doc__)(edge(intake.intake))
+app.command(name="explain", help=explain.explain.__doc__)(edge(explain.explain))
+app.command(name="practice", help=practice.practice.__doc__)(edge(practice.practice))
 app.add_typer(rules.app, name="rules")
 
 
