@@ -25,9 +25,9 @@ from typer.testing import CliRunner
 from nmt_assess.cli.app import app
 from nmt_assess.engine import Engine
 from nmt_assess.engine.batch import BatchEvaluator
-from nmt_assess.intake import validate_intake
 from nmt_assess.models import Assessment, Intake, Ruleset
 from nmt_assess.ruleset import default_pack_dir, load_ruleset
+from nmt_assess.validation import validate_intake
 from nmt_assess.writers.sanitize import csv_cell, printable
 from tests.conftest import CASES_DIR, MINI_PACK
 from tests.test_batch_evaluator import assert_same_as_reference, random_intakes

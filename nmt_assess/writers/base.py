@@ -127,7 +127,7 @@ def withheld_lines(record: Record, ruleset: Ruleset) -> list[str]:
 
 def found_words(ruleset: Ruleset, finding_id: str, value: Any) -> str:
     """What was found, in words: "Slump test: negative", "Tingling: no", "Age: 71 years"."""
-    from nmt_assess.describe import value_words
+    from nmt_assess.plain_words import value_words
 
     finding = ruleset.findings.get(finding_id)
     label = finding.label if finding is not None else finding_id
