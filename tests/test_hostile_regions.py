@@ -24,10 +24,10 @@ from typer.testing import CliRunner
 from nmt_assess.cli.app import app
 from nmt_assess.engine import Engine
 from nmt_assess.engine.batch import BatchEvaluator
-from nmt_assess.intake import validate_intake
 from nmt_assess.models import Assessment, Intake, RedFlag, Ruleset
 from nmt_assess.ruleset import default_pack_dir, load_ruleset
 from nmt_assess.ruleset.loader import read_packs
+from nmt_assess.validation import validate_intake
 from tests.conftest import MINI_PACK
 from tests.test_batch_evaluator import assert_same_as_reference, random_intakes
 
