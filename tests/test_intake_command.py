@@ -20,14 +20,10 @@ runner = CliRunner()
 def screen(*picked: str, client_only: bool = False) -> list[str]:
     """The answers to the screening pages (the numbers of `picked` on each page, else none),
     then "n" to each of the therapist's screening checks."""
-    from rich.console import Console
-
-    from nmt_assess.cli.intake import IntakeSession
     from nmt_assess.ruleset import load_ruleset
+    from nmt_assess.session import IntakeSession
 
-    session = IntakeSession(
-        load_ruleset(), Console(width=80), iter(()), client_only=client_only, adaptive=True
-    )
+    session = IntakeSession(load_ruleset(), client_only=client_only, width=80)
     answers = []
     for step in session.screening_steps():
         if isinstance(step, tuple):
@@ -202,18 +198,18 @@ def test_input_ending_early_leaves_a_valid_partial_intake(tmp_path: Path, rulese
 def test_ctrl_c_keeps_every_answer_so_far(
     tmp_path: Path, ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nmt_assess.cli import intake as intake_module
+    from nmt_assess.cli.intake_terminal import Terminal
 
-    original = intake_module.IntakeSession.read
+    original = Terminal.read
     calls = {"n": 0}
 
-    def read_then_interrupt(self: intake_module.IntakeSession) -> str:
+    def read_then_interrupt(self: Terminal) -> str:
         calls["n"] += 1
         if calls["n"] > 3:
             raise KeyboardInterrupt
         return original(self)
 
-    monkeypatch.setattr(intake_module.IntakeSession, "read", read_then_interrupt)
+    monkeypatch.setattr(Terminal, "read", read_then_interrupt)
     result, saved = run_intake(tmp_path, [*full_screening()])
     assert result.exit_code == 130
     assert "Every answer so far is saved" in result.stdout
