@@ -172,7 +172,44 @@ def _region_flags(ruleset: Ruleset) -> list[RedFlag]:
     return [flag for flag in ruleset.red_flags if flag.restricted_regions]
 
 
+def _satisfying(condition: Any) -> dict[str, Any]:
+    """An answer to each finding the condition tests that passes its own test (a flag whose
+    condition negates a test may still not be raised: callers keep the intakes that raise it)."""
+    from nmt_assess.models import FindingTest
+
+    if not isinstance(condition, FindingTest):
+        answers: dict[str, Any] = {}
+        for part in condition.parts():
+            answers.update(_satisfying(part))
+        return answers
+    for op, value in (("gt", 1), ("gte", 0), ("lt", -1), ("lte", 0)):
+        operand = getattr(condition, op)
+        if operand is not None:
+            return {condition.finding: operand + value}
+    if condition.in_ is not None:
+        return {condition.finding: condition.in_[0]}
+    if condition.any_of is not None or condition.all_of is not None:
+        return {condition.finding: tuple(condition.any_of or condition.all_of or ())}
+    return {condition.finding: True if condition.is_ is None else condition.is_}
+
+
 def _raising(ruleset: Ruleset, flag: RedFlag, count: int, seed: int) -> list[dict[str, Any]]:
+    """Intakes that raise the flag, from random ones (see `_raising_candidates`)."""
+    engine = Engine(ruleset)
+    kept = []
+    for document in _raising_candidates(ruleset, flag, count * 2, seed):
+        intake = validate_intake(document, ruleset.findings)
+        if isinstance(intake, Intake) and flag.id in {
+            raised.id for raised in engine.raised_flags(intake.findings)
+        }:
+            kept.append(document)
+    assert len(kept) >= count // 3, (flag.id, len(kept))
+    return kept[:count]
+
+
+def _raising_candidates(
+    ruleset: Ruleset, flag: RedFlag, count: int, seed: int
+) -> list[dict[str, Any]]:
     """Random intakes with the flag's findings answered yes (yes_no findings), so it is raised;
     others are random, so other flags (a whole-body one, say) are raised now and then."""
     rng = random.Random(seed)
@@ -184,8 +221,7 @@ def _raising(ruleset: Ruleset, flag: RedFlag, count: int, seed: int) -> list[dic
             for finding in ruleset.findings.values():
                 if finding.section == "screening" and finding.type.value == "yes_no":
                     findings[finding.id] = False
-        for finding_id in flag.when.findings():
-            findings[finding_id] = True
+        findings.update(_satisfying(flag.when))
         if rng.random() < 0.7:  # pain in and out of the restricted regions, muscles to list
             findings["pain_locations"] = rng.sample(regions, rng.randint(1, 6))
             for palpation in ("taut_band", "spot_tenderness"):

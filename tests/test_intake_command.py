@@ -39,14 +39,10 @@ SCREEN = screen()  # every screening page and check: nothing applies
 
 def screen_pages() -> list[tuple[str, ...]]:
     """The client's screening pages, each the ids it lists."""
-    from rich.console import Console
-
-    from nmt_assess.cli.intake import IntakeSession
     from nmt_assess.ruleset import load_ruleset
+    from nmt_assess.session import IntakeSession
 
-    session = IntakeSession(
-        load_ruleset(), Console(width=80), iter(()), client_only=False, adaptive=True
-    )
+    session = IntakeSession(load_ruleset(), client_only=False, width=80)
     return [step for step in session.screening_steps() if isinstance(step, tuple)]
 
 
@@ -55,14 +51,10 @@ def singles(
 ) -> list[str]:
     """The answers to the red-flag questions that are not yes/no, asked first one by one: age,
     pain and regions as given, "s" (skip) for the others (onset, duration, measurements)."""
-    from rich.console import Console
-
-    from nmt_assess.cli.intake import IntakeSession
     from nmt_assess.ruleset import load_ruleset
+    from nmt_assess.session import IntakeSession
 
-    session = IntakeSession(
-        load_ruleset(), Console(width=80), iter(()), client_only=client_only, adaptive=True
-    )
+    session = IntakeSession(load_ruleset(), client_only=client_only, width=80)
     given = {"age": age, "pain_intensity": pain, "pain_locations": regions}
     return [
         given.get(step, "s")
