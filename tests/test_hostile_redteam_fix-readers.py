@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_hostile_inputs import records_of, snapshot
+from tests.test_hostile_inputs import invoke, records_of, snapshot
 
 DVT = '{"id": "dvt", "findings": {"calf_swelling_redness": true}}'
 CALM = '{"id": "c0", "findings": {"tingling": true}}'
@@ -114,3 +114,87 @@ def test_a_single_intake_with_an_id_that_is_not_unicode_is_a_located_error(
     result = run_cli(path.name, cwd=tmp_path)
     assert result.returncode == 2
     assert "one.json:1: id: not valid Unicode text: 'bad\\ud800'" in result.stderr
+
+
+# --- 4. CSV: an unterminated quote swallows no row -------------------------------------------
+
+HEADER = "id,saddle_numbness\n"
+CAUDA = "".join(f"r{n},yes\n" for n in range(5))
+
+
+@pytest.mark.parametrize(
+    ("bad", "opened"),
+    [
+        ('"a2,no\n', 3),  # the first cell's quote never closes
+        ('a2,"no\n', 3),  # the last cell's
+        ('a2,"n""o\n', 3),  # a doubled quote inside does not close it
+        ('"a2\nstill a2",no\n"b,no\n', 5),  # a quoted cell over two lines, then an open one
+    ],
+)
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_an_unterminated_quote_is_an_error_for_its_line_and_every_other_row_is_read(
+    tmp_path: Path, bad: str, opened: int, newline: str
+) -> None:
+    path = tmp_path / "form.csv"
+    text = HEADER + "a1,no\n" + bad + CAUDA
+    path.write_bytes(text.replace("\n", newline).encode())
+    before = snapshot(tmp_path)
+    result = invoke(str(path), "-f", "jsonl", "--fail-on", "urgent")
+    assert result.exit_code == 3
+    records = records_of(result.stdout)
+    rows = 2 + bad.count('",') + 5  # a1, the bad row, a quoted two-line row if any, r0..r4
+    assert len(records) == rows
+    errors = [r for r in records if "errors" in r]
+    (error,) = errors
+    assert (error["source"]["line"], error["errors"][0]["message"]) == (
+        opened,
+        "unterminated quote",
+    )
+    assert [r["intake_id"] for r in records[-5:]] == [f"r{n}" for n in range(5)]
+    assert all(r["red_flags"][0]["id"] == "cauda_equina" for r in records[-5:])
+    total = text.count("\n")
+    assert [r["source"]["line"] for r in records[-5:]] == list(range(total - 4, total + 1))
+    assert snapshot(tmp_path) == before
+
+
+def test_a_quoted_cell_over_lines_with_the_right_cells_is_one_row_on_its_first_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "form.csv"
+    path.write_text(HEADER + '"a\nb",no\nc,"n""o"\n"d","yes"')
+    result = invoke(str(path), "-f", "jsonl")
+    assert result.exit_code == 1
+    records = records_of(result.stdout)
+    assert [r["intake_id"] for r in records] == ["a\nb", "c", "d"]
+    assert [r["source"]["line"] for r in records] == [2, 4, 5]
+    assert "errors" in records[1] and "errors" not in records[2]
+
+
+def test_an_unterminated_quote_in_the_last_row_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "form.csv"
+    path.write_text(HEADER + 'a1,no\na2,"yes\n')
+    records = records_of(invoke(str(path), "-f", "jsonl").stdout)
+    assert [r.get("errors", [{}])[0].get("message") for r in records] == [
+        None,
+        "unterminated quote",
+    ]
+
+
+def test_a_cell_over_the_csv_size_limit_is_an_error_for_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "form.csv"
+    for opening in ("", '"'):
+        path.write_text(HEADER + "a1,no\n" + opening + "b" * 200_000 + ",no\n" + CAUDA)
+        result = invoke(str(path), "-f", "jsonl", "--fail-on", "urgent")
+        assert result.exit_code == 3
+        records = records_of(result.stdout)
+        assert len(records) == 7
+        assert records[1]["source"]["line"] == 3
+        assert "field limit" in records[1]["errors"][0]["message"]
+
+
+def test_an_unterminated_quote_on_stdin_is_an_error_and_the_rows_after_are_read() -> None:
+    text = 'sep=;\nid;saddle_numbness\n"a1;no\nr0;yes\n'
+    result = invoke("-", "--input-format", "csv", "-f", "jsonl", stdin=text)
+    assert result.exit_code == 1
+    records = records_of(result.stdout)
+    assert [(r["source"]["line"], "errors" in r) for r in records] == [(3, True), (4, False)]

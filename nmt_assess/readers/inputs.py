@@ -159,13 +159,14 @@ def check_csv_headers(
             continue
         try:
             with source.path.open(encoding="utf-8", errors="surrogateescape", newline="") as text:
-                reader, line_of = csv_rows(text)
-                header = next(reader, None)
+                header = next(csv_rows(text), None)
         except OSError as error:
             problems.append(Problem(source.label, None, "file", f"cannot read: {error.strerror}"))
             continue
-        if header is not None:
-            problems.extend(check_header(header, catalog, column_map, source.label, line_of()))
+        if header is not None and header.problem is None:
+            problems.extend(
+                check_header(header.cells, catalog, column_map, source.label, header.line)
+            )
     if problems:
         raise InputError(problems)
 
