@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -198,3 +199,181 @@ def test_an_unterminated_quote_on_stdin_is_an_error_and_the_rows_after_are_read(
     assert result.exit_code == 1
     records = records_of(result.stdout)
     assert [(r["source"]["line"], "errors" in r) for r in records] == [(3, True), (4, False)]
+
+
+# --- 3. FHIR: responses in a nested Bundle or in `contained` are read -----------------------
+
+
+def response(rid: str, *items: tuple[str, list[dict[str, Any]]], **more: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": rid,
+        "status": "completed",
+        "item": [{"linkId": link, "answer": answers} for link, answers in items],
+        **more,
+    }
+
+
+def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": resource} for resource in resources],
+    }
+
+
+SADDLE = ("saddle_numbness", [{"valueBoolean": True}])
+TINGLING = ("tingling", [{"valueBoolean": True}])
+
+
+def score_fhir(tmp_path: Path, document: dict[str, Any], *args: str) -> Any:
+    pytest.importorskip("fhir.resources")
+    path = tmp_path / "responses.json"
+    path.write_text(json.dumps(document))
+    before = snapshot(tmp_path)
+    result = invoke(str(path), "-f", "jsonl", "--fail-on", "urgent", *args)
+    assert snapshot(tmp_path) == before
+    return result
+
+
+@pytest.mark.parametrize("depth", [1, 2, 5])
+def test_each_response_of_a_bundle_nested_in_a_bundle_is_its_own_record(
+    tmp_path: Path, depth: int
+) -> None:
+    inner: dict[str, Any] = bundle(response("DEEP", SADDLE))
+    for _ in range(depth - 1):
+        inner = bundle(inner)
+    document = bundle({"resourceType": "Patient", "id": "P"}, response("TOP", TINGLING), inner)
+    result = score_fhir(tmp_path, document)
+    assert result.exit_code == 3
+    records = records_of(result.stdout)
+    assert [r["intake_id"] for r in records] == ["TOP", "DEEP"]
+    assert [r["source"]["record"] for r in records] == [1, 2]
+    assert records[1]["red_flags"][0]["id"] == "cauda_equina"
+    assert "not scored, not intakes: 1 Patient" in result.stderr
+
+
+def test_an_invalid_nested_bundle_is_one_error_record_and_the_rest_is_read(
+    tmp_path: Path,
+) -> None:
+    broken = {"resourceType": "Bundle", "type": 5, "entry": [{"resource": response("X", SADDLE)}]}
+    too_deep: dict[str, Any] = bundle(response("Y", SADDLE))
+    for _ in range(12):
+        too_deep = bundle(too_deep)
+    result = score_fhir(tmp_path, bundle(broken, too_deep, response("OK", SADDLE)))
+    assert result.exit_code == 3
+    records = records_of(result.stdout)
+    assert ["errors" in r for r in records] == [True, True, False]
+    assert all(r["errors"][0]["field"] == "Bundle" for r in records[:2])
+
+
+def test_each_contained_response_is_its_own_record(tmp_path: Path) -> None:
+    outer = response(
+        "OUT",
+        TINGLING,
+        contained=[
+            {"resourceType": "Questionnaire", "id": "form", "status": "active"},
+            response("IN", SADDLE),
+        ],
+        subject={"reference": "Patient/p"},
+    )
+    for document in (outer, bundle(outer)):
+        result = score_fhir(tmp_path, document)
+        assert result.exit_code == 3
+        records = records_of(result.stdout)
+        assert [r["intake_id"] for r in records] == ["OUT", "IN"]
+        assert records[0]["answers"] == {"tingling": True}
+        assert records[1]["answers"] == {"saddle_numbness": True}
+        assert records[1]["source"]["resource"] == "QuestionnaireResponse/OUT#IN"
+        assert records[1]["source"]["subject"] == "Patient/p"
+
+
+def test_an_invalid_contained_response_makes_its_container_an_error_record(
+    tmp_path: Path,
+) -> None:
+    bad = {"resourceType": "QuestionnaireResponse", "id": "IN", "status": "completed", "item": 1}
+    result = score_fhir(tmp_path, bundle(response("OUT", SADDLE, contained=[bad])))
+    assert result.exit_code == 1
+    (record,) = records_of(result.stdout)
+    assert "contained" in record["errors"][0]["message"]
+
+
+# --- 7. FHIR: partial dates, quantities with units and comparators ---------------------------
+
+
+@pytest.mark.parametrize("authored", ["2026", "2026-03"])
+def test_a_partial_authored_date_is_read_and_the_date_left_unknown(
+    tmp_path: Path, authored: str
+) -> None:
+    result = score_fhir(tmp_path, bundle(response("D", SADDLE, authored=authored)))
+    assert result.exit_code == 3
+    (record,) = records_of(result.stdout)
+    assert record["intake_date"] is None
+    assert f"QuestionnaireResponse/D: authored '{authored}' is not a full date" in result.stderr
+
+
+def test_a_partial_authored_date_of_a_single_response_is_noted(tmp_path: Path) -> None:
+    pytest.importorskip("fhir.resources")
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(response("D", SADDLE, authored="2026-03")))
+    result = invoke(str(path), "--fail-on", "urgent")
+    assert result.exit_code == 3
+    assert "authored '2026-03' is not a full date" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "authored", ["2026-03-05", "2026-03-05T23:30:00+02:00", "2026-03-05T10:00:00Z"]
+)
+def test_a_full_authored_date_is_the_intake_date(tmp_path: Path, authored: str) -> None:
+    result = score_fhir(tmp_path, response("D", SADDLE, authored=authored))
+    assert result.exit_code == 3
+    assert records_of(result.stdout)[0]["intake_date"] == "2026-03-05"
+
+
+HEADACHE = ("new_or_changed_headache", [{"valueBoolean": True}])
+
+
+@pytest.mark.parametrize(
+    "quantity",
+    [
+        {"value": 71, "unit": "a"},
+        {"value": 71, "unit": "years"},
+        {"value": 71, "unit": "yr"},
+        {"value": 71, "code": "a", "system": "http://unitsofmeasure.org", "unit": "year"},
+        {"value": 71},
+    ],
+)
+def test_an_age_quantity_in_years_is_read(tmp_path: Path, quantity: dict[str, Any]) -> None:
+    result = score_fhir(tmp_path, response("A", HEADACHE, ("age", [{"valueQuantity": quantity}])))
+    assert result.exit_code == 3
+    (record,) = records_of(result.stdout)
+    assert "secondary_headache_over_50" in [flag["id"] for flag in record["red_flags"]]
+
+
+@pytest.mark.parametrize(
+    ("link", "quantity", "message"),
+    [
+        ("age", {"value": 6, "unit": "decades"}, "valueQuantity unit 'decades' is not years"),
+        ("age", {"value": 24, "unit": "mo"}, "valueQuantity unit 'mo' is not years"),
+        ("age", {"value": 71, "code": "mo", "unit": "years"}, "valueQuantity unit 'mo' is"),
+        ("age", {"value": 50, "comparator": "<"}, "valueQuantity has the comparator '<'"),
+        (
+            "age",
+            {"value": 50, "comparator": ">=", "unit": "a"},
+            "valueQuantity has the comparator '>='",
+        ),
+        ("pain_intensity", {"value": 6, "unit": "kg"}, "valueQuantity unit 'kg' is not"),
+    ],
+)
+def test_a_quantity_in_another_unit_or_with_a_comparator_is_a_located_error(
+    tmp_path: Path, link: str, quantity: dict[str, Any], message: str
+) -> None:
+    answers = response("Q", HEADACHE, (link, [{"valueQuantity": quantity}]))
+    result = score_fhir(tmp_path, bundle(answers, response("DVT", SADDLE)))
+    assert result.exit_code == 3
+    records = records_of(result.stdout)
+    assert len(records) == 2 and "errors" not in records[1]
+    error = records[0]["errors"][0]
+    assert error["field"] == f"linkId {link}"
+    assert error["message"].startswith(message)
+    assert error["hint"]

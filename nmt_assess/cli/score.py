@@ -200,8 +200,8 @@ def _score_single(
     except InputError as error:
         _report_problems(error.problems)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
+    _note(notices)
     if len(records) != 1:  # a JSON list or a FHIR Bundle: score it as a batch
-        _note(notices)
         tally = _score_records(records, ruleset, output_format, output, 1)
         raise typer.Exit(_exit_code(tally, fail_on))
     result = validate_record(records[0], ruleset.findings)
