@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_hostile_inputs import invoke, records_of, snapshot
+from tests.test_hostile_inputs import error_of, invoke, records_of, snapshot
 
 DVT = '{"id": "dvt", "findings": {"calf_swelling_redness": true}}'
 CALM = '{"id": "c0", "findings": {"tingling": true}}'
@@ -377,3 +377,77 @@ def test_a_quantity_in_another_unit_or_with_a_comparator_is_a_located_error(
     assert error["field"] == f"linkId {link}"
     assert error["message"].startswith(message)
     assert error["hint"]
+
+
+# --- 9. JSON ids and numbers as written; CR-only JSON Lines ---------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_a_json_id_of_minus_zero_is_kept_as_written(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"day{suffix}"
+    intakes = ['{"id": -0, "findings": {"pain_intensity": -0}}', '{"id": 0, "findings": {}}']
+    path.write_text("\n".join(intakes) if suffix == ".jsonl" else f"[{', '.join(intakes)}]")
+    before = snapshot(tmp_path)
+    result = invoke(str(path), "-f", "jsonl")
+    assert result.exit_code == 0
+    records = records_of(result.stdout)
+    assert [r["intake_id"] for r in records] == ["-0", "0"]
+    assert records[0]["answers"] == {"pain_intensity": 0}
+    assert snapshot(tmp_path) == before
+
+
+BIG = "1" + "0" * 400 + ".5"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "field"),
+    [
+        ("a.jsonl", f'{{"id": "A", "findings": {{"age": {BIG}}}}}\n', "finding 'age'"),
+        ("a.json", f'[{{"id": "A", "findings": {{"pain_intensity": {BIG}}}}}]', "finding"),
+        ("a.yaml", f"id: A\nfindings:\n  age: {BIG}\n", "finding 'age'"),
+        ("a.csv", f"id,age\nA,{BIG}\n", "column 'age' (finding 'age')"),
+        ("b.csv", f"id,age\nA,{'9' * 5000}\n", "column 'age' (finding 'age')"),
+    ],
+)
+def test_a_number_of_hundreds_of_digits_is_named_by_its_digits_not_inf(
+    tmp_path: Path, name: str, text: str, field: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    before = snapshot(tmp_path)
+    result = invoke(str(path), "-f", "jsonl")
+    assert result.exit_code == 1
+    (record,) = records_of(result.stdout)
+    error = error_of(record)
+    assert error["field"].startswith(field)
+    assert error["message"].startswith("a number of ")
+    assert " digits is outside 0 to " in error["message"]
+    assert "inf" not in error["message"]
+    assert snapshot(tmp_path) == before
+
+
+def test_a_written_overflow_is_echoed_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": "A", "findings": {"age": 1e400}}\n')
+    error = error_of(records_of(invoke(str(path), "-f", "jsonl").stdout)[0])
+    assert error["message"] == "1e400 is outside 0 to 120"
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"])
+@pytest.mark.parametrize("where", ["file", "stdin"])
+def test_json_lines_end_at_any_line_ending(tmp_path: Path, ending: str, where: str) -> None:
+    lines = [CALM, "", DVT, "{not json", '{"id": "last", "findings": {}}']
+    data = ending.join(lines) + ending
+    path = tmp_path / "day.jsonl"
+    path.write_bytes(data.encode())
+    before = snapshot(tmp_path)
+    if where == "file":
+        result = invoke(str(path), "-f", "jsonl", "--fail-on", "urgent")
+    else:
+        result = invoke("-", "-f", "jsonl", "--fail-on", "urgent", stdin=data.encode())
+    assert result.exit_code == 3
+    records = records_of(result.stdout)
+    assert [r["intake_id"] for r in records] == ["c0", "dvt", None, "last"]
+    assert [r["source"]["line"] for r in records] == [1, 3, 4, 5]
+    assert "errors" in records[2]
+    assert snapshot(tmp_path) == before

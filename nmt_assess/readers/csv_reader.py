@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from typing import Any
 
 from nmt_assess.marked_yaml import MarkedDict
 from nmt_assess.models import Finding, FindingType
-from nmt_assess.problems import Problem, did_you_mean, shown
+from nmt_assess.problems import Problem, TooLongNumber, did_you_mean, shown
 from nmt_assess.readers.records import Origin, RawRecord, unparsable
 
 _YES_NO = {
@@ -380,7 +381,11 @@ def _cell_value(finding: Finding, cell: str, answers: Mapping[str, Any]) -> Any:
             return int(cell)
         except ValueError:
             try:
-                return float(cell) if finding.type is FindingType.number else cell
+                number = float(cell) if finding.type is FindingType.number else cell
             except ValueError:
                 return cell
+            overflowed = isinstance(number, float) and math.isinf(number)
+            if overflowed and any(ch.isdigit() for ch in cell):  # not "inf": many digits
+                return TooLongNumber.written(cell)
+            return number
     return cell

@@ -171,15 +171,24 @@ def check_csv_headers(
         raise InputError(problems)
 
 
+#: Where a lone carriage return ends a line (a JSON text holds no raw CR inside a string).
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
+
+
 def _jsonl(stream: Iterable[bytes], label: str) -> Iterator[RawRecord]:
-    record = 0
-    for number, raw in enumerate(stream, 1):
-        if number == 1:
-            raw = raw.removeprefix(_BOM)
-        if raw.isspace() or not raw:
-            continue  # a blank line is not a record
-        record += 1
-        yield fast_jsonl_record(raw, label, number, record)
+    """One record per line; a line ends at LF, CRLF or a lone CR (old Mac files)."""
+    record = number = 0
+    for index, chunk in enumerate(stream):
+        if index == 0:
+            chunk = chunk.removeprefix(_BOM)
+        for raw in _LONE_CR.split(chunk) if b"\r" in chunk else (chunk,):
+            if not raw:
+                continue  # after a CR that ends the file: not a line
+            number += 1
+            if raw.isspace():
+                continue  # a blank line is not a record
+            record += 1
+            yield fast_jsonl_record(raw, label, number, record)
 
 
 def _whole_document(

@@ -146,8 +146,8 @@ def record_intake_id(record: RawRecord) -> str | None:
     intake_id = document.get("id") if isinstance(document, Mapping) else None
     if isinstance(intake_id, str):
         return intake_id if is_unicode_text(intake_id) else None
-    if type(intake_id) is int and intake_id.bit_length() < 14_000:
-        return str(intake_id)
+    if isinstance(intake_id, int) and not isinstance(intake_id, bool):
+        return str(intake_id) if intake_id.bit_length() < 14_000 else None
     return None
 
 
