@@ -451,3 +451,34 @@ def test_json_lines_end_at_any_line_ending(tmp_path: Path, ending: str, where: s
     assert [r["source"]["line"] for r in records] == [1, 3, 4, 5]
     assert "errors" in records[2]
     assert snapshot(tmp_path) == before
+
+
+# --- the vectorised scorer of big batches takes no record a reader or the text check refused -
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_big_json_list_with_text_that_is_not_unicode_has_one_error_record(
+    tmp_path: Path, jobs: str
+) -> None:
+    path = tmp_path / "day.json"
+    items = [CALM] * 300 + [NOT_UNICODE["id"][0], NOT_UNICODE["value"][0], DVT]
+    path.write_text("[\n" + ",\n".join(items) + "\n]\n")
+    before = snapshot(tmp_path)
+    result = run_cli(path.name, "-f", "csv", "-j", jobs, "--fail-on", "urgent", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "scored 301, failed 2; 1 with urgent" in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_a_big_bundle_keeps_every_problem_the_fhir_reader_found(tmp_path: Path) -> None:
+    calm = [response(f"G{n}", TINGLING) for n in range(250)]
+    twice = response("TWICE", ("saddle_numbness", [{"valueBoolean": False}]), SADDLE)
+    below = response(
+        "BELOW", HEADACHE, ("age", [{"valueQuantity": {"value": 50, "comparator": "<"}}])
+    )
+    result = score_fhir(tmp_path, bundle(*calm, twice, below, response("DVT", SADDLE)))
+    assert result.exit_code == 3
+    records = records_of(result.stdout)
+    assert len(records) == 253
+    assert [r["intake_id"] for r in records if "errors" in r] == ["TWICE", "BELOW"]
+    assert "scored 251, failed 2" in result.stderr

@@ -94,6 +94,18 @@ def _validate(record: RawRecord, catalog: Mapping[str, Finding]) -> Intake | lis
     return problems
 
 
+def fast_document(record: RawRecord) -> Any:
+    """The document the vectorised scorer may take for this record, or None to send it to
+    `validate_record`: the fast scorer checks an intake's shape and answers, but not what a
+    reader found wrong (a FHIR linkId answered twice, a quantity in another unit) nor text
+    that is not valid Unicode (orjson, the fast parser, refuses it; other readers do not)."""
+    if record.problems:
+        return None
+    if record.line_bytes is None and not_unicode_text(record.document):
+        return None
+    return record.document
+
+
 def not_unicode_text(document: Any) -> list[IntakeProblem]:
     """A problem for every key and text value that is not valid Unicode (a lone surrogate, as
     JSON's or YAML's "\\ud800" escape gives), in document order: no output can write one."""
