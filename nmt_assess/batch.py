@@ -19,7 +19,12 @@ from typing import Any
 from nmt_assess.engine import SCHEMA_VERSION, Engine
 from nmt_assess.engine.document import AssessmentDocument
 from nmt_assess.models import Action, Intake, Ruleset
-from nmt_assess.readers.records import RawRecord, record_intake_id, validate_record
+from nmt_assess.readers.records import (
+    RawRecord,
+    fast_document,
+    record_intake_id,
+    validate_record,
+)
 from nmt_assess.writers.base import WrittenRecord
 from nmt_assess.writers.files import STOP_SIGNALS, signals_held
 
@@ -67,7 +72,7 @@ class ChunkScorer:
         if self.fast is None:
             yield from (score_record(self.engine, _reference_read(raw)) for raw in chunk)
             return
-        assessed = self.fast.assess_documents([raw.document for raw in chunk])
+        assessed = self.fast.assess_documents([fast_document(raw) for raw in chunk])
         for raw, document in zip(chunk, assessed, strict=True):
             if document is None:
                 yield score_record(self.engine, _reference_read(raw))

@@ -69,6 +69,28 @@ class _ShortRepr(reprlib.Repr):
         return super().repr_int(value, level)
 
 
+class TooLongNumber:
+    """A number written with more digits than any answer has (an integer Python would refuse
+    to convert, a decimal that overflows to infinity): kept as a value, so the error names
+    its field and says what was written, not "inf"."""
+
+    def __init__(self, digits: int, text: str | None = None) -> None:
+        self.digits = digits
+        #: The number as written, when it is short enough to echo (1e400, say).
+        self.text = text if text is not None and len(text) <= 20 else None
+
+    @classmethod
+    def written(cls, text: str) -> TooLongNumber:
+        return cls(sum(ch.isdigit() for ch in text), text.strip())
+
+    @property
+    def words(self) -> str:
+        return self.text or f"a number of {self.digits} digits"
+
+    def __repr__(self) -> str:
+        return self.text or f"<a number of {self.digits} digits>"
+
+
 def shown(value: Any, as_text: bool = False) -> str:
     """The value as a message echoes it: repr() (or, with `as_text`, text that has no control
     character as it is), cut to ECHO_LIMIT characters with an ellipsis, always on one line.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nmt_assess.models import Finding, FindingType, Intake, Value
-from nmt_assess.problems import did_you_mean, shown
+from nmt_assess.problems import TooLongNumber, did_you_mean, shown
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def _envelope_error(key: str, value: Any) -> tuple[str, str | None] | None:
     if key == "id":
         # JSON integers are kept as the text of the number (JSON writes them without leading
         # zeros or a plus sign, so that is the text as written); anything else must be text.
-        if isinstance(value, str) or (type(value) is int and value.bit_length() < 14_000):
+        if isinstance(value, str) or (_whole_number(value) and value.bit_length() < 14_000):
             return None
         return f"expected text, {got}", 'write the id as text in quotes, e.g. "C-0042"'
     if key == "date":
@@ -113,6 +113,11 @@ def _envelope_error(key: str, value: Any) -> tuple[str, str | None] | None:
     if key == "expect":
         return None if isinstance(value, Mapping) else (f"expected a mapping, {got}", None)
     return None if isinstance(value, str) else (f"expected text, {got}", None)
+
+
+def _whole_number(value: Any) -> bool:
+    """An int, not a bool (a reader may give an int that keeps its text, as JSON's -0)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _iso_date(value: Any) -> dt.date | None:
@@ -137,6 +142,11 @@ def check_value(finding: Finding, value: Any) -> Value | IntakeProblem:
             if isinstance(value, bool)
             else _wrong(f"expected true or false, got {shown(value)}")
         )
+    if isinstance(value, TooLongNumber) and kind in (FindingType.scale_0_10, FindingType.number):
+        bounds = finding.bounds or ((0, 10) if kind is FindingType.scale_0_10 else None)
+        if bounds is None:
+            return _wrong(f"{value.words} is too large to be an answer")
+        return _wrong(f"{value.words} is outside {bounds[0]:g} to {bounds[1]:g}")
     if kind is FindingType.scale_0_10:
         if isinstance(value, bool) or not isinstance(value, int):
             return _wrong(f"expected a whole number from 0 to 10, got {shown(value)}")

@@ -152,9 +152,9 @@ def _score_single(
 
     notices: list[str] = []
     records = list(read_records(source, ruleset.findings, ColumnMap(), sys.stdin.buffer, notices))
+    for notice in notices:  # a partial FHIR date of a single response is noted too
+        print(f"nmt-assess: {notice}", file=sys.stderr)
     if len(records) != 1:  # a JSON list or a FHIR Bundle: score it as a batch
-        for notice in notices:
-            print(f"nmt-assess: {notice}", file=sys.stderr)
         tally = score_records(records, ruleset, output_format or OutputFormat.text, output, 1)
         _finish(tally)
         raise typer.Exit(_exit_code(tally, fail_on))

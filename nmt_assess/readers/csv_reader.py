@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from typing import Any
 
 from nmt_assess.marked_yaml import MarkedDict
 from nmt_assess.models import Finding, FindingType
-from nmt_assess.problems import Problem, did_you_mean, shown
+from nmt_assess.problems import Problem, TooLongNumber, did_you_mean, shown
 from nmt_assess.readers.records import Origin, RawRecord, unparsable
 
 _YES_NO = {
@@ -143,24 +144,126 @@ def _line(mapping: Any, key: Any) -> int | None:
     return mapping.key_lines.get(key) if isinstance(mapping, MarkedDict) else None
 
 
-def csv_rows(lines: Iterable[str]) -> tuple[Iterator[list[str]], Any]:
-    """A csv.reader over the lines, with the separator the file uses, and a function giving
-    the file line of the row last read (Excel's `sep=` line is not a row, but it is a line)."""
+@dataclass(frozen=True)
+class CsvRow:
+    """One row: the file line it starts on, and its cells; or, for a row that cannot be
+    read (a quote left open, a cell over the size limit), why not and no cells."""
+
+    line: int
+    cells: list[str]
+    problem: str | None = None
+    hint: str | None = None
+
+
+class _Lines:
+    """The lines fed to csv.reader, counted, with the current row's lines kept so a row that
+    swallowed the lines after it can give them back."""
+
+    def __init__(self, lines: Iterator[str], number: int) -> None:
+        self._lines = lines
+        self._back: list[str] = []
+        self.number = number  # the file line of the last line given
+        self.taken: list[str] = []
+        self.ended = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._back:
+            line = self._back.pop()
+        else:
+            read = next(self._lines, None)
+            if read is None:
+                self.ended = True
+                raise StopIteration
+            line = read
+        self.number += 1
+        self.taken.append(line)
+        return line
+
+    def give_back(self, lines: list[str]) -> None:
+        self._back.extend(reversed(lines))
+        self.number -= len(lines)
+        self.ended = self.ended and not lines
+
+
+def csv_rows(lines: Iterable[str]) -> Iterator[CsvRow]:
+    """The rows of a CSV text, read with the separator the file uses (Excel's `sep=` line is
+    not a row, but it is a line). A quoted cell may run over lines; but when a quote opened on
+    a line runs past it and leaves the row with the wrong number of cells (the header's, or
+    the first row's), or is still open where the file ends, the quote was never closed: that
+    line is an error and reading resumes on the next line, so the rows after it are still
+    rows. A cell over csv's size limit is an error for its line too."""
     iterator = iter(lines)
     first = next(iterator, None)
     if first is None:
-        return iter(()), lambda: 1
+        return
     first = first.removeprefix("\ufeff")
     excel = _EXCEL_SEP.match(first.rstrip("\r\n"))
     if excel is not None and excel.group(1) in _DELIMITERS:
-        reader = csv.reader(iterator, delimiter=excel.group(1))
-        return reader, lambda: reader.line_num + 1
-    try:
-        delimiter = csv.Sniffer().sniff(first, delimiters=_DELIMITERS).delimiter
-    except csv.Error:  # one column, say: nothing to tell
-        delimiter = ","
-    reader = csv.reader(itertools.chain([first], iterator), delimiter=delimiter)
-    return reader, lambda: reader.line_num
+        delimiter, source = excel.group(1), _Lines(iterator, 1)
+    else:
+        try:
+            delimiter = csv.Sniffer().sniff(first, delimiters=_DELIMITERS).delimiter
+        except csv.Error:  # one column, say: nothing to tell
+            delimiter = ","
+        source = _Lines(itertools.chain([first], iterator), 0)
+    reader = csv.reader(source, delimiter=delimiter)
+    width = None
+    while True:
+        source.taken = []
+        problem: str | None = None
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            cells, problem = [], str(error)
+        taken = source.taken
+        line = source.number - len(taken) + 1
+        if width is None and problem is None:
+            width = len(cells)  # the header
+        elif len(taken) > 1 or source.ended:
+            wrong = problem is not None or len(cells) != width
+            # Only a row that reached the end of the file can end inside a quote.
+            opened, still_open = _open_quote_line(taken, delimiter, to_end=source.ended)
+            if opened is not None and (wrong or still_open):
+                source.give_back(taken[opened + 1 :])
+                hint = 'close the quote, or double a quote inside a quoted cell ("")'
+                yield CsvRow(line + opened, [], "unterminated quote", hint)
+                continue
+        if problem is not None:
+            source.give_back(taken[1:])
+            yield CsvRow(line, [], f"cannot be read: {problem}", "a cell holds an answer")
+            continue
+        yield CsvRow(line, cells)
+
+
+def _open_quote_line(lines: list[str], delimiter: str, to_end: bool) -> tuple[int | None, bool]:
+    """The index of the first line at whose end a quoted cell is still open (or None), and,
+    read `to_end`, whether a quote is still open after the last line (the file ended in it)."""
+    in_quote, cell_start, first = False, True, None
+    for index, line in enumerate(lines):
+        at = 0
+        while at < len(line):
+            char = line[at]
+            if in_quote:
+                if char == '"':
+                    if line.startswith('"', at + 1):
+                        at += 1  # a doubled quote inside a quoted cell
+                    else:
+                        in_quote = False
+            elif char == '"' and cell_start:
+                in_quote = True
+            cell_start = not in_quote and char in (delimiter, "\r", "\n")
+            at += 1
+        if in_quote and first is None:
+            first = index
+            if not to_end:
+                break
+        cell_start = True
+    return first, to_end and in_quote
 
 
 def check_header(
@@ -207,21 +310,29 @@ def csv_records(
     column_map: ColumnMap,
     header_problems: list[Problem],
 ) -> Iterator[RawRecord]:
-    reader, line_of = csv_rows(lines)
-    header = next(reader, None)
-    if header is None:
+    rows = csv_rows(lines)
+    header_row = next(rows, None)
+    if header_row is None:
         yield unparsable(Origin(label, None, 1), "file", "empty", "the first row names the columns")
         return
-    header_problems.extend(check_header(header, catalog, column_map, label, line_of()))
+    if header_row.problem is not None:
+        origin = Origin(label, header_row.line, 1)
+        yield unparsable(origin, "header", header_row.problem, header_row.hint)
+        return
+    header = header_row.cells
+    header_problems.extend(check_header(header, catalog, column_map, label, header_row.line))
     if header_problems:
         return
     record = 0
-    for cells in reader:
-        line = line_of()
-        if not any(cell.strip() for cell in cells):
+    for row in rows:
+        cells = row.cells
+        if row.problem is None and not any(cell.strip() for cell in cells):
             continue  # a blank line is not a record
         record += 1
-        origin = Origin(label, line, record)
+        origin = Origin(label, row.line, record)
+        if row.problem is not None:
+            yield unparsable(origin, "row", row.problem, row.hint)
+            continue
         if len(cells) != len(header):
             yield unparsable(
                 origin,
@@ -271,9 +382,13 @@ def _cell_value(finding: Finding, cell: str, answers: Mapping[str, Any]) -> Any:
             return int(cell)
         except ValueError:
             try:
-                return float(cell) if finding.type is FindingType.number else cell
+                number = float(cell) if finding.type is FindingType.number else cell
             except ValueError:
                 return cell
+            overflowed = isinstance(number, float) and math.isinf(number)
+            if overflowed and any(ch.isdigit() for ch in cell):  # not "inf": many digits
+                return TooLongNumber.written(cell)
+            return number
     return cell
 
 

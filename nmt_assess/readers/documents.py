@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from nmt_assess.marked_yaml import MAX_DEPTH, MAX_DIGITS, MarkedDict, YamlSyntaxError, load_marked
 from nmt_assess.models import Finding
-from nmt_assess.problems import shown
+from nmt_assess.problems import TooLongNumber, shown
 from nmt_assess.readers.records import Origin, RawRecord, nests_deeper_than, unparsable
 
 #: The envelope values a YAML intake keeps as written when they are plain scalars.
@@ -34,20 +35,34 @@ def yaml_records(text: str, label: str) -> Iterator[RawRecord]:
 
 def _as_written(document: Any) -> Any:
     """The intake with its id and date as the user wrote them: YAML 1.1 would read an id
-    `0123` as 83, `12:30` as 750 and `yes` as true. A quoted or null value is left alone."""
+    `0123` as 83, `12:30` as 750 and `yes` as true. A quoted or null value is left alone.
+    An answer written with so many digits that it overflows to infinity is kept as what was
+    written (a number of 400 digits), not as inf."""
     if not isinstance(document, MarkedDict):
         return document
-    written = {
+    written: dict[Any, Any] = {
         key: document.plain_texts[key]
         for key in _AS_WRITTEN
         if document.get(key) is not None and key in document.plain_texts
     }
-    if not written:
-        return document
-    copy = MarkedDict({**document, **written})
-    copy.line, copy.col = document.line, document.col
-    copy.key_lines, copy.key_cols = document.key_lines, document.key_cols
-    copy.key_texts, copy.plain_texts = document.key_texts, document.plain_texts
+    findings = document.get("findings")
+    if isinstance(findings, MarkedDict):
+        overflowed = {
+            key: TooLongNumber.written(findings.plain_texts[key])
+            for key, value in findings.items()
+            if isinstance(value, float) and math.isinf(value)
+            if any(ch.isdigit() for ch in findings.plain_texts.get(key, ""))
+        }
+        if overflowed:
+            written["findings"] = _marked_copy(findings, overflowed)
+    return _marked_copy(document, written) if written else document
+
+
+def _marked_copy(mapping: MarkedDict, changes: Mapping[Any, Any]) -> MarkedDict:
+    copy = MarkedDict({**mapping, **changes})
+    copy.line, copy.col = mapping.line, mapping.col
+    copy.key_lines, copy.key_cols = mapping.key_lines, mapping.key_cols
+    copy.key_texts, copy.plain_texts = mapping.key_texts, mapping.plain_texts
     return copy
 
 
@@ -82,23 +97,32 @@ def json_records(
         yield RawRecord(Origin(label, 1, 1), document, key_lines=lines)
 
 
-class TooLongNumber:
-    """A JSON integer of more digits than any answer has (Python would refuse to convert one
-    of more than 4,300): kept as a value, so the error names its field, not the whole file."""
+class NegativeZero(int):
+    """JSON's `-0`: zero, but an id written `-0` is kept as "-0" (an id that is a whole
+    number is kept as the text of the number)."""
 
-    def __init__(self, digits: int) -> None:
-        self.digits = digits
+    def __str__(self) -> str:
+        return "-0"
 
-    def __repr__(self) -> str:
-        return f"<a number of {self.digits} digits>"
+    __repr__ = __str__
 
 
 def _bounded_int(text: str) -> int | TooLongNumber:
+    if text == "-0":
+        return NegativeZero(0)
     return TooLongNumber(len(text.lstrip("-"))) if len(text) > MAX_DIGITS else int(text)
 
 
+def _bounded_float(text: str) -> float | TooLongNumber:
+    """The decimal, or, when it overflows to infinity, what was written (400 digits, 1e400)."""
+    value = float(text)
+    return TooLongNumber.written(text) if math.isinf(value) else value
+
+
 _DECODER = json.JSONDecoder(
-    object_pairs_hook=lambda pairs: _no_duplicate_keys(pairs), parse_int=_bounded_int
+    object_pairs_hook=lambda pairs: _no_duplicate_keys(pairs),
+    parse_int=_bounded_int,
+    parse_float=_bounded_float,
 )
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
@@ -216,7 +240,7 @@ def fast_jsonl_record(line_bytes: bytes, label: str, line: int, record: int) -> 
         document = orjson.loads(line_bytes)
     except orjson.JSONDecodeError:
         document = None
-    if type(document) is dict:
+    if type(document) is dict and not (document.get("id") == 0 and b"-" in line_bytes):
         findings = document.get("findings")
         mappings, keys = (
             (2, len(document) + len(findings)) if type(findings) is dict else (1, len(document))
@@ -225,6 +249,7 @@ def fast_jsonl_record(line_bytes: bytes, label: str, line: int, record: int) -> 
         # mapping one brace, so equal counts mean no key was repeated; a colon or brace
         # inside a string only sends the line to the reference parser. Lists nest at most
         # as deep as they have brackets: many brackets go to the reference parser's limit.
+        # An id 0 that may be written -0 is kept as written by the reference parser.
         if (
             line_bytes.count(b"{") == mappings
             and line_bytes.count(b":") == keys
@@ -267,7 +292,8 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
         if key in result:
             raise DuplicateKeyError(key)
-        result[key] = value
+        # -0 is kept as written only where it is an id; elsewhere it is the number 0.
+        result[key] = 0 if type(value) is NegativeZero and key != "id" else value
     return result
 
 

@@ -6,6 +6,8 @@ Resources are validated with the `fhir.resources` package (the optional `fhir` e
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -16,6 +18,8 @@ from nmt_assess.models import Finding, FindingType
 from nmt_assess.problems import Problem, shown
 from nmt_assess.readers.records import Origin, RawRecord, nests_deeper_than, unparsable
 
+#: A FHIR dateTime of a year or a year and month only.
+_PARTIAL_DATE = re.compile(r"[0-9]{4}(-[0-9]{2})?\Z")
 FHIR_EXTRA_HINT = "install the FHIR extra: pip install 'nmt-assess[fhir]'"
 
 
@@ -48,30 +52,26 @@ READ_VALUES = (
 )
 
 
+#: How deep Bundles may nest in Bundles (each level is read, its responses one record each).
+MAX_BUNDLE_NESTING = 10
+
+
 def fhir_records(
     document: Mapping[str, Any],
     label: str,
     notices: list[str],
     catalog: Mapping[str, Finding] | None = None,
 ) -> Iterator[RawRecord]:
-    """One record per QuestionnaireResponse. A Bundle's other resources (a Patient, say) are
-    not intakes: they are counted in a notice, not scored. Each response of a Bundle is
-    validated on its own, so one invalid response is one error record. With the catalog, a
-    single answer to a multi-choice item is read as a list of one."""
+    """One record per QuestionnaireResponse: alone, in a Bundle, in a Bundle nested in a
+    Bundle, or contained in another response (`contained`), numbered in document order. A
+    Bundle's other resources (a Patient, say) are not intakes: they are counted in a notice,
+    not scored. Each response is validated on its own, so one invalid response is one error
+    record. With the catalog, a single answer to a multi-choice item is read as a list of one."""
+    reader = _Reader(label, notices, catalog)
     kind = document.get("resourceType")
     if kind == "Bundle":
-        problem = _bundle_problem(document)
-        if problem is not None:
-            yield unparsable(Origin(label, 1, 1), "Bundle", problem)
-            return
         others: Counter[str] = Counter()
-        for index, entry in enumerate(document.get("entry") or [], 1):
-            resource = entry.get("resource") if isinstance(entry, Mapping) else None
-            resource_type = resource.get("resourceType") if isinstance(resource, Mapping) else None
-            if resource_type == "QuestionnaireResponse":
-                yield _response_record(resource, Origin(label, None, index), catalog)  # type: ignore[arg-type]
-            else:
-                others[shown(resource_type, as_text=True)] += 1
+        yield from reader.bundle(document, 1, others, 0)
         if others:
             listed = ", ".join(f"{count} {name}" for name, count in sorted(others.items()))
             notices.append(f"{label}: not scored, not intakes: {listed}")
@@ -84,7 +84,67 @@ def fhir_records(
             "export the intake as a QuestionnaireResponse",
         )
         return
-    yield _response_record(document, Origin(label, 1, 1), catalog)
+    yield from reader.responses(document, 1)
+
+
+class _Reader:
+    """Reads one file's resources, numbering its records in document order."""
+
+    def __init__(
+        self, label: str, notices: list[str], catalog: Mapping[str, Finding] | None
+    ) -> None:
+        self.label, self.notices, self.catalog = label, notices, catalog
+        self.count = 0
+
+    def origin(self, line: int | None) -> Origin:
+        self.count += 1
+        return Origin(self.label, line, self.count)
+
+    def bundle(
+        self, document: Mapping[str, Any], line: int | None, others: Counter[str], depth: int
+    ) -> Iterator[RawRecord]:
+        problem = _bundle_problem(document)
+        if problem is not None:
+            yield unparsable(self.origin(line), "Bundle", problem)
+            return
+        for entry in document.get("entry") or []:
+            resource = entry.get("resource") if isinstance(entry, Mapping) else None
+            resource_type = resource.get("resourceType") if isinstance(resource, Mapping) else None
+            if resource_type == "QuestionnaireResponse":
+                yield from self.responses(resource, None)  # type: ignore[arg-type]
+            elif resource_type == "Bundle" and depth < MAX_BUNDLE_NESTING:
+                yield from self.bundle(resource, None, others, depth + 1)  # type: ignore[arg-type]
+            elif resource_type == "Bundle":
+                message = f"a Bundle nested more than {MAX_BUNDLE_NESTING} Bundles deep"
+                yield unparsable(self.origin(None), "Bundle", message, "flatten the Bundles")
+            else:
+                others[shown(resource_type, as_text=True)] += 1
+
+    def responses(
+        self, resource: Mapping[str, Any], line: int | None, container: RawRecord | None = None
+    ) -> Iterator[RawRecord]:
+        """The response's record, then one for each response it contains, in order: a
+        contained response's answers are its own intake, never dropped."""
+        record = _response_record(resource, self.origin(line), self.catalog, self.notices)
+        if container is not None:
+            reference = f"{container.origin.resource or 'QuestionnaireResponse'}#"
+            reference += str(resource.get("id") or "")
+            record = dataclasses.replace(
+                record,
+                origin=dataclasses.replace(
+                    record.origin,
+                    resource=reference,
+                    subject=record.origin.subject or container.origin.subject,
+                ),
+            )
+        yield record
+        if record.document is None:  # not a valid resource: its error covers what it contains
+            return
+        for contained in resource.get("contained") or []:
+            if isinstance(contained, Mapping) and (
+                contained.get("resourceType") == "QuestionnaireResponse"
+            ):
+                yield from self.responses(contained, None, record)
 
 
 def _bundle_problem(document: Mapping[str, Any]) -> str | None:
@@ -111,7 +171,10 @@ def _bundle_problem(document: Mapping[str, Any]) -> str | None:
 
 
 def _response_record(
-    resource: Mapping[str, Any], origin: Origin, catalog: Mapping[str, Finding] | None
+    resource: Mapping[str, Any],
+    origin: Origin,
+    catalog: Mapping[str, Finding] | None,
+    notices: list[str],
 ) -> RawRecord:
     if nests_deeper_than(resource, MAX_DEPTH):
         message = f"nested more than {MAX_DEPTH} levels deep"
@@ -136,16 +199,16 @@ def _response_record(
             )
             continue
         seen.add(link_id)
+        finding = catalog.get(link_id) if catalog is not None else None
         values = []
         for answer in answers:
-            value = _answer_value(answer)
+            value = _answer_value(answer, finding)
             if isinstance(value, _Unread):
                 problems.append(Problem(origin.file, origin.line, name, value.message, value.hint))
             else:
                 values.append(value)
         if len(values) != len(answers):
             continue
-        finding = catalog.get(link_id) if catalog is not None else None
         if finding is not None and finding.type is FindingType.multi_choice:
             findings[link_id] = values
         elif len(values) == 1:
@@ -164,13 +227,24 @@ def _response_record(
             findings[link_id] = values
     identifier = response.identifier.value if response.identifier else None
     document: dict[str, Any] = {"id": response.id or identifier, "findings": findings}
-    if response.authored is not None:
-        document["date"] = str(response.authored)[:10]
     origin = dataclasses.replace(
         origin,
         resource=f"QuestionnaireResponse/{response.id}" if response.id else None,
         subject=response.subject.reference if response.subject is not None else None,
     )
+    authored = response.authored
+    if isinstance(authored, dt.date):  # a date, or a datetime: its day as written
+        document["date"] = authored.isoformat()[:10]
+    elif isinstance(authored, str) and _PARTIAL_DATE.match(authored):
+        # A year, or a year and month, is a valid FHIR dateTime but not a day: the intake
+        # date is left unknown, and the notice says so.
+        where = origin.resource or f"record {origin.record}"
+        notices.append(
+            f"{origin.file}: {where}: authored {shown(authored)} is not a full date; "
+            "the intake date is left unknown"
+        )
+    elif authored is not None:
+        document["date"] = str(authored)[:10]
     names = {k: f"linkId {shown(k, as_text=True)}" for k in findings} | {"date": "authored"}
     return RawRecord(origin, document, field_names=names, problems=tuple(problems))
 
@@ -213,7 +287,34 @@ class _Unread:
         self.hint = hint
 
 
-def _answer_value(answer: Any) -> Any:
+#: The spellings of a catalog unit that a valueQuantity may give (UCUM codes and words);
+#: a unit the table does not know is taken only as the catalog writes it. Months are
+#: refused for an age in years, not converted.
+UNIT_SPELLINGS: dict[str | None, frozenset[str]] = {
+    "years": frozenset({"a", "yr", "yrs", "year", "years"}),
+    "points": frozenset({"point", "points", "{point}", "{points}", "{score}", "1"}),
+    None: frozenset({"1", "{score}", "score", "{point}", "{points}", "point", "points"}),
+}
+
+
+def _unit_problem(quantity: Any, finding: Finding | None) -> _Unread | None:
+    """Why the quantity's unit (its UCUM code, and its unit text) does not mean the finding's
+    unit; None when it does, or when no unit is given (the finding's own unit is meant)."""
+    if finding is None or finding.type not in (FindingType.number, FindingType.scale_0_10):
+        return None  # an unknown finding or a wrong answer type is reported on its own
+    accepted = UNIT_SPELLINGS.get(finding.unit, frozenset({(finding.unit or "").lower()}))
+    for given in (quantity.code, quantity.unit):
+        if given is not None and given.strip().lower() not in accepted:
+            meant = finding.unit or "a score with no unit"
+            return _Unread(
+                f"valueQuantity unit {shown(given)} is not {meant}",
+                f"give the value in {meant}"
+                + (f" (unit {', '.join(sorted(accepted))})" if accepted - {""} else ""),
+            )
+    return None
+
+
+def _answer_value(answer: Any, finding: Finding | None = None) -> Any:
     given = [
         name
         for name in type(answer).model_fields
@@ -231,8 +332,17 @@ def _answer_value(answer: Any) -> Any:
             return _Unread("valueCoding has no code", "the code is the choice id")
         return value.code
     if name == "valueQuantity":
+        if value.comparator is not None:
+            return _Unread(
+                f"valueQuantity has the comparator {shown(value.comparator)}: "
+                "the exact value is unknown",
+                "give the value itself, or leave the item unanswered",
+            )
         if value.value is None:
             return _Unread("valueQuantity has no value")
+        unit_problem = _unit_problem(value, finding)
+        if unit_problem is not None:
+            return unit_problem
         value = value.value
     if isinstance(value, Decimal):
         return _decimal_number(value)

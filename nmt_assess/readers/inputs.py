@@ -159,26 +159,36 @@ def check_csv_headers(
             continue
         try:
             with source.path.open(encoding="utf-8", errors="surrogateescape", newline="") as text:
-                reader, line_of = csv_rows(text)
-                header = next(reader, None)
+                header = next(csv_rows(text), None)
         except OSError as error:
             problems.append(Problem(source.label, None, "file", f"cannot read: {error.strerror}"))
             continue
-        if header is not None:
-            problems.extend(check_header(header, catalog, column_map, source.label, line_of()))
+        if header is not None and header.problem is None:
+            problems.extend(
+                check_header(header.cells, catalog, column_map, source.label, header.line)
+            )
     if problems:
         raise InputError(problems)
 
 
+#: Where a lone carriage return ends a line (a JSON text holds no raw CR inside a string).
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
+
+
 def _jsonl(stream: Iterable[bytes], label: str) -> Iterator[RawRecord]:
-    record = 0
-    for number, raw in enumerate(stream, 1):
-        if number == 1:
-            raw = raw.removeprefix(_BOM)
-        if raw.isspace() or not raw:
-            continue  # a blank line is not a record
-        record += 1
-        yield fast_jsonl_record(raw, label, number, record)
+    """One record per line; a line ends at LF, CRLF or a lone CR (old Mac files)."""
+    record = number = 0
+    for index, chunk in enumerate(stream):
+        if index == 0:
+            chunk = chunk.removeprefix(_BOM)
+        for raw in _LONE_CR.split(chunk) if b"\r" in chunk else (chunk,):
+            if not raw:
+                continue  # after a CR that ends the file: not a line
+            number += 1
+            if raw.isspace():
+                continue  # a blank line is not a record
+            record += 1
+            yield fast_jsonl_record(raw, label, number, record)
 
 
 def _whole_document(

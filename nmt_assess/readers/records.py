@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nmt_assess.models import Finding, Intake
-from nmt_assess.problems import Problem
-from nmt_assess.validation import validate_intake
+from nmt_assess.problems import Problem, shown
+from nmt_assess.validation import IntakeProblem, validate_intake
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,17 @@ def validate_record(record: RawRecord, catalog: Mapping[str, Finding]) -> Intake
 def _validate(record: RawRecord, catalog: Mapping[str, Finding]) -> Intake | list[Problem]:
     if record.document is None and record.problems:  # not parsed: nothing more to check
         return list(record.problems)
+    not_text = not_unicode_text(record.document)
     result = validate_intake(record.document, catalog)
-    if isinstance(result, Intake):
+    if isinstance(result, Intake) and not not_text:
         return list(record.problems) or result
+    # A part that is not text is named once, by what is wrong with its text.
+    bad_paths = {problem.path for problem in not_text}
+    others = [] if isinstance(result, Intake) else result
+    others = [p for p in others if not any(p.path == b[: len(p.path)] for b in bad_paths)]
     problems = list(record.problems)
-    for problem in result:
-        key = str(problem.path[-1]) if problem.path else ""
+    for problem in [*not_text, *others]:
+        key = next((str(part) for part in reversed(problem.path) if isinstance(part, str)), "")
         line = record.key_lines.get(key, record.origin.line)
         label = problem.field
         if key in record.field_names:
@@ -89,14 +94,72 @@ def _validate(record: RawRecord, catalog: Mapping[str, Finding]) -> Intake | lis
     return problems
 
 
+def fast_document(record: RawRecord) -> Any:
+    """The document the vectorised scorer may take for this record, or None to send it to
+    `validate_record`: the fast scorer checks an intake's shape and answers, but not what a
+    reader found wrong (a FHIR linkId answered twice, a quantity in another unit) nor text
+    that is not valid Unicode (orjson, the fast parser, refuses it; other readers do not)."""
+    if record.problems:
+        return None
+    if record.line_bytes is None and not_unicode_text(record.document):
+        return None
+    return record.document
+
+
+def not_unicode_text(document: Any) -> list[IntakeProblem]:
+    """A problem for every key and text value that is not valid Unicode (a lone surrogate, as
+    JSON's or YAML's "\\ud800" escape gives), in document order: no output can write one."""
+    problems = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while stack:
+        value, path = stack.pop()
+        children: list[tuple[Any, tuple[str | int, ...]]] = []
+        if isinstance(value, Mapping):
+            for key, child in value.items():
+                if isinstance(key, str) and not is_unicode_text(key):
+                    problems.append(_not_text((*path, key), key, is_key=True))
+                else:
+                    children.append((child, (*path, key if isinstance(key, str) else str(key))))
+        elif isinstance(value, list | tuple):
+            children = [(child, (*path, index)) for index, child in enumerate(value)]
+        elif isinstance(value, str) and not is_unicode_text(value):
+            problems.append(_not_text(path, value))
+        stack.extend(reversed(children))
+    return problems
+
+
+def is_unicode_text(text: str) -> bool:
+    """True when the text can be written as UTF-8 (it holds no lone surrogate)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_text(path: tuple[str | int, ...], text: str, is_key: bool = False) -> IntakeProblem:
+    """The problem with one key or value; named as validation names it (`finding 'x'`)."""
+    parts = [shown(p, as_text=True) if isinstance(p, str) else f"[{p}]" for p in path]
+    if len(path) >= 2 and path[0] == "findings":
+        parts = [f"finding {shown(path[1])}", *parts[2:]]
+    elif is_key:
+        parts[-1] = f"key {shown(path[-1])}"
+    field = ".".join(parts).replace(".[", "[") or "intake"
+    hint = "save the file as UTF-8; a \\u escape from D800 to DFFF must be half of a pair"
+    return IntakeProblem(path, field, f"not valid Unicode text: {shown(text)}", hint)
+
+
 def record_intake_id(record: RawRecord) -> str | None:
-    """The id an error record names: the id as written when it is text or a whole number."""
+    """The id an error record names: the id as written when it is text or a whole number
+    (and None for text that is not valid Unicode: no output format could write it)."""
     document = record.document
     intake_id = document.get("id") if isinstance(document, Mapping) else None
     if isinstance(intake_id, str):
-        return intake_id
-    if type(intake_id) is int and intake_id.bit_length() < 14_000:
-        return str(intake_id)
+        return intake_id if is_unicode_text(intake_id) else None
+    if isinstance(intake_id, int) and not isinstance(intake_id, bool):
+        return str(intake_id) if intake_id.bit_length() < 14_000 else None
     return None
 
 
