@@ -18,7 +18,7 @@ import pytest
 
 from tests.test_hostile_inputs import error_of, invoke, records_of, snapshot
 
-DVT = '{"id": "dvt", "findings": {"calf_swelling_redness": true}}'
+DVT = '{"id": "dvt", "findings": {"calf_swelling_redness": true, "recent_surgery": true}}'
 CALM = '{"id": "c0", "findings": {"tingling": true}}'
 
 
@@ -67,7 +67,7 @@ def test_text_that_is_not_unicode_is_one_located_error_in_a_batch(
     records = records_of(result.stdout)
     assert len(records) == 3
     assert "errors" not in records[0] and "errors" not in records[2]
-    assert records[2]["red_flags"][0]["id"] == "dvt_signs"
+    assert records[2]["red_flags"][0]["id"] == "deep_vein_thrombosis"
     errors = records[1]["errors"]
     assert [e["field"] for e in errors] == [field]
     assert errors[0]["line"] == 2
