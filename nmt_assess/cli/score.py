@@ -154,10 +154,10 @@ def _output_target(
     output: Path | None, inputs: list[Input], column_map: Path | None, rules: list[Path] | None
 ) -> OutputTarget | None:
     """The checked --output: raises output.OutputError (exit 2) for one that cannot be written
-    or that is any file the run reads: an input, the column map, a rule pack's file."""
-    if output is None:
-        return None
-    from nmt_assess.output import output_target
+    or that is any file the run reads: an input, the column map, a rule pack's file. Standard
+    output redirected onto one of those (`1<>day.jsonl`, `>> day.jsonl`) is refused the same way.
+    """
+    from nmt_assess.output import check_stdout, output_target
     from nmt_assess.ruleset import default_pack_dir
 
     read = [source.path for source in inputs if source.path is not None]
@@ -166,7 +166,12 @@ def _output_target(
     for folder in [default_pack_dir(), *(rules or [])]:
         if folder.is_dir():
             read.extend(path for path in folder.rglob("*") if path.is_file())
+        elif folder.is_file():
+            read.append(folder)
     stdin_is_input = any(source.path is None for source in inputs)
+    check_stdout(read, stdin_is_input)
+    if output is None:
+        return None
     return output_target(output, read, stdin_is_input)
 
 
