@@ -8,7 +8,9 @@ process). No real /dev path is given to --output: descriptors and files live in 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import shlex
@@ -196,3 +198,150 @@ def test_standard_output_on_a_character_device_is_not_checked_as_a_file(work: Pa
     """A terminal or /dev/null is no input file, even when standard input is read."""
     result = shell("NMT score - -f jsonl -o /dev/stdout <day.jsonl >/dev/null", work)
     assert result.returncode == exit_codes.OK, result.stderr
+
+
+# --- shared by the CSV tests below ---------------------------------------------------------------
+
+
+def read_csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+# --- item 5: a CSV cell never splits a row nor starts a formula ---------------------------------
+
+#: Texts a cell may hold: line breaks of every kind, each before a formula, and other controls.
+HOSTILE = [
+    "x\r=1+1",
+    "x\n=1+1",
+    "x\r\n+1+1",
+    "\r=1+1",
+    "\n@SUM(A1)",
+    "x\u2028-1",
+    "x\x85=1",
+    "x\x0b=1",
+    "\t=1",
+    '=HYPERLINK("http://x")',
+    "\x1b[2J",
+]
+FORMULA = ("=", "+", "-", "@")
+
+
+def assert_safe_rows(rows: list[list[str]], records: int) -> None:
+    """One header and one row per record; no cell starts a formula (a number may be negative)
+    or holds a control character."""
+    assert len(rows) == 1 + records, rows
+    width = len(rows[0])
+    for row in rows:
+        assert len(row) == width, row
+        for cell in row:
+            assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in cell), cell
+            assert "\u2028" not in cell
+            if cell.startswith(FORMULA):
+                float(cell)  # only a number may start with '-' (or '+')
+
+
+def test_score_csv_cells_from_json_lines_ids_and_values(tmp_path: Path) -> None:
+    source = tmp_path / "cr.jsonl"
+    lines = [json.dumps({"id": text, "findings": {}}) for text in HOSTILE]
+    lines += [
+        json.dumps({"id": f"v{n}", "findings": {"age": text}}) for n, text in enumerate(HOSTILE)
+    ]
+    source.write_text("".join(line + "\n" for line in lines))
+    before = snapshot(tmp_path)
+    result = shell("NMT score cr.jsonl -f csv -o out.csv", tmp_path)
+    assert result.returncode == exit_codes.SOME_FAILED, result.stderr
+    assert "Traceback" not in result.stderr
+    rows = read_csv((tmp_path / "out.csv").read_text())
+    assert_safe_rows(rows, len(lines))
+    assert [row[3] for row in rows[1 : len(HOSTILE) + 1]] == [
+        "x\\r=1+1",
+        "x\\n=1+1",
+        "x\\r\\n+1+1",
+        "\\r=1+1",
+        "\\n@SUM(A1)",
+        "x\\u2028-1",
+        "x\\x85=1",
+        "x\\x0b=1",
+        "\\t=1",
+        '\'=HYPERLINK("http://x")',
+        "\\x1b[2J",
+    ]
+    after = snapshot(tmp_path)
+    del after["out.csv"]
+    assert after == before  # the input unchanged, no stray file
+
+
+def test_score_csv_cells_from_a_csv_input(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    rows = [["id", "tingling"], *[[text, "yes"] for text in HOSTILE], *[["w", t] for t in HOSTILE]]
+    with source.open("w", newline="") as out:
+        csv.writer(out, lineterminator="\r\n").writerows(rows)
+    before = snapshot(tmp_path)
+    result = shell("NMT score in.csv -f csv -o out.csv", tmp_path)
+    assert result.returncode in (exit_codes.OK, exit_codes.SOME_FAILED), result.stderr
+    assert "Traceback" not in result.stderr
+    assert_safe_rows(read_csv((tmp_path / "out.csv").read_text()), 2 * len(HOSTILE))
+    after = snapshot(tmp_path)
+    del after["out.csv"]
+    assert after == before
+
+
+@pytest.mark.parametrize("name", ["x\r=1+1.jsonl", "=cmd\n.jsonl", "@x\x1b.jsonl"])
+def test_score_csv_cells_from_a_file_name(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_text("".join(line + "\n" for line in LINES[:3]))
+    result = shell(f"NMT score {shlex.quote(name)} -f csv -o out.csv", tmp_path)
+    assert result.returncode == exit_codes.OK, result.stderr
+    rows = read_csv((tmp_path / "out.csv").read_text())
+    assert_safe_rows(rows, 3)
+    assert {row[0] for row in rows[1:]} == {csv_cell_of(name)}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "out.csv"])
+
+
+def csv_cell_of(text: str) -> str:
+    from nmt_assess.writers.sanitize import csv_cell
+
+    return csv_cell(text)
+
+
+#: The class file is read line by line (a line break inside a quoted cell is not kept), so its
+#: hostile cells hold the other control characters.
+IN_ONE_LINE = [t for t in [*HOSTILE, "\x07=1", "-x\x1b"] if len(f"a{t}a".splitlines()) == 1]
+
+
+def test_practice_grades_csv_cells(tmp_path: Path) -> None:
+    from tests.conftest import MINI_PACK
+
+    answers = tmp_path / "class.csv"
+    rows = [["student", "case", "ranking", "flags", "support"]]
+    rows += [[text, "alpha-with-c", "alpha,beta", "none", ""] for text in IN_ONE_LINE]
+    rows += [["s", text, "alpha,beta", "none", ""] for text in IN_ONE_LINE]  # an error row each
+    rows += [["t", "alpha-with-c", text, text, text] for text in IN_ONE_LINE]
+    with answers.open("w", newline="") as out:
+        csv.writer(out, lineterminator="\n").writerows(rows)
+    before = snapshot(tmp_path)
+    result = subprocess.run(
+        [*NMT, "practice", "--rules", str(MINI_PACK), "--answers", str(answers), "-f", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "HOME": str(tmp_path / "home"), "XDG_DATA_HOME": str(tmp_path / "d")},
+    )
+    assert result.returncode == 1, result.stderr  # some rows could not be graded
+    assert "Traceback" not in result.stderr
+    graded = read_csv(result.stdout)
+    assert_safe_rows(graded, 3 * len(IN_ONE_LINE))
+    assert [row[0] for row in graded[1:6]] == [csv_cell_of(t) for t in IN_ONE_LINE[:5]]
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_csv_cell_is_one_line_and_never_a_formula(text: str) -> None:
+    from nmt_assess.writers.sanitize import csv_cell
+
+    for cell in (csv_cell(text), csv_cell("a" + text), csv_cell(text + "a")):
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, lineterminator="\n").writerow([cell, "next"])
+        (row,) = read_csv(buffer.getvalue())
+        assert row == [cell, "next"]
+        assert not cell.startswith(FORMULA)

@@ -431,11 +431,12 @@ def _write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
 
 
 def _cell(value: Any) -> str:
+    """A number as it is; any other value as text through csv_cell (one row, no formula)."""
     if isinstance(value, list):
         return csv_cell(";".join(map(str, value)))
-    if isinstance(value, str):
-        return csv_cell(value)
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return csv_cell(str(value))
 
 
 def _class_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
