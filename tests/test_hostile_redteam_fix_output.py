@@ -345,3 +345,132 @@ def test_csv_cell_is_one_line_and_never_a_formula(text: str) -> None:
         (row,) = read_csv(buffer.getvalue())
         assert row == [cell, "next"]
         assert not cell.startswith(FORMULA)
+
+
+# --- item 9: --set / --unset echo values safely; intake --from keeps a file it cannot rewrite ---
+
+LONG = "a" * 5000
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--set", "\x1b[2J=yes"),
+        ("--set", f"{LONG}=yes"),
+        ("--unset", "tin\x1bgling"),
+        ("--unset", LONG),
+        ("--set", "tingling=\x1b[2Jyes"),
+        ("--set", f"age={'9' * 5000}"),
+        ("--set", "age=\x07\x1b]0;title\x07"),
+        ("--set", f"pain_locations=wrist_hand,{'q' * 500},\x1b[2J"),
+        ("--set", "pain_locations=\x1b[2J"),
+        ("--set", "pain_locations=\u202eevil"),
+        ("--set", "tingling="),
+        ("--set", "\u2028=yes"),
+    ],
+)
+def test_what_if_values_are_echoed_escaped_and_cut(tmp_path: Path, option: str, value: str) -> None:
+    source = tmp_path / "i.yaml"
+    source.write_bytes(VALID_YAML.read_bytes())
+    before = snapshot(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "nmt_assess", "score", str(source), option, value],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == exit_codes.UNUSABLE_INPUT
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, lines  # the problem and "nothing was scored"
+    assert lines[0].startswith(f"{option}: finding ")
+    for line in lines:
+        assert line.isprintable(), line
+        assert len(line) < 300, len(line)
+    assert snapshot(tmp_path) == before
+
+
+def test_what_if_with_good_values_still_scores(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*NMT, "score", str(VALID_YAML), "--set", "age=70", "--unset", "tingling", "-f", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == exit_codes.OK, result.stderr
+    assert json.loads(result.stdout)["changes"] == {"age": 70, "tingling": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("%YAML 1.1\n---\nid: K-9\nfindings:\n  age: 50\n", "starts with a YAML directive"),
+        ("%YAML 1.2\n---\nid: K-9\nfindings: {age: 50}\n...\n", "starts with a YAML directive"),
+        ("%TAG !x! tag:example.com,2026:\n---\nid: K-9\nfindings:\n  age: 50\n", "directive"),
+    ],
+)
+def test_intake_from_a_file_with_a_directive_keeps_it_and_saves_a_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, reason: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from nmt_assess.cli.app import app
+    from tests.test_intake_command import SCREEN
+
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "k9.yaml"
+    source.write_text(text)
+    answers = tmp_path / "answers.txt"
+    answers.write_text("\n".join([*SCREEN, "done"]) + "\n")
+    result = CliRunner().invoke(app, ["intake", "--from", str(source), "--answers", str(answers)])
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert result.exit_code == 0, output
+    assert source.read_text() == text  # not rewritten: the directive stays
+    said = " ".join(result.stdout.split())
+    assert reason in said and "left as it is" in said
+    written = sorted(p.name for p in tmp_path.glob("intake-*.yaml"))
+    assert len(written) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["k9.yaml", "answers.txt", *written]
+    )
+    saved = (tmp_path / written[0]).read_text()
+    assert "age: 50" in saved
+
+
+def test_intake_from_a_file_of_several_documents_is_refused_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from nmt_assess.cli.app import app
+
+    monkeypatch.chdir(tmp_path)
+    text = "id: K-9\nfindings:\n  age: 50\n---\nid: K-10\nfindings: {}\n"
+    source = tmp_path / "two.yaml"
+    source.write_text(text)
+    answers = tmp_path / "answers.txt"
+    answers.write_text("done\n")
+    result = CliRunner().invoke(app, ["intake", "--from", str(source), "--answers", str(answers)])
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.exit_code == exit_codes.UNUSABLE_INPUT
+    assert result.stderr.strip().startswith(f"{source}:4:")
+    assert source.read_text() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.txt", "two.yaml"]
+
+
+def test_kept_as_is_names_every_layout_it_cannot_write_back(tmp_path: Path) -> None:
+    from nmt_assess.cli.intake import kept_as_is
+
+    cases = {
+        "plain.yaml": ("id: K-9\nfindings:\n  age: 50\n", None),
+        "marker.yaml": ("---\nid: K-9\nfindings:\n  age: 50\n", None),
+        "directive.yaml": ("%YAML 1.1\n---\nid: K-9\nfindings: {}\n", "directive"),
+        "two.yaml": ("id: a\n---\nid: b\n", "more than one YAML document"),
+        "comment.yaml": ("id: a # x\nfindings: {}\n", "comments"),
+    }
+    for name, (text, reason) in cases.items():
+        (tmp_path / name).write_text(text)
+        said = kept_as_is(tmp_path / name)
+        assert (said is None) if reason is None else (reason in (said or "")), (name, said)
