@@ -19,9 +19,9 @@ from typing import Any
 from nmt_assess.engine import SCHEMA_VERSION, Engine
 from nmt_assess.engine.document import AssessmentDocument
 from nmt_assess.models import Action, Intake, Ruleset
-from nmt_assess.output import STOP_SIGNALS, signals_held
 from nmt_assess.readers.records import RawRecord, record_intake_id, validate_record
 from nmt_assess.writers.base import WrittenRecord
+from nmt_assess.writers.files import STOP_SIGNALS, signals_held
 
 #: Records scored together: enough for numpy's per-call cost to fade, few enough for flat memory.
 CHUNK_SIZE = 2000
@@ -263,6 +263,8 @@ class Tally:
     scored: int = 0
     failed: int = 0
     most_severe: Counter[str] = field(default_factory=Counter)
+    #: What the readers noted on the way (e.g. a CSV's skipped rows), one line each.
+    notices: list[str] = field(default_factory=list)
 
     def add(self, record: Record) -> None:
         if "errors" in record:

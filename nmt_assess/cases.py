@@ -79,9 +79,9 @@ def read_case(path: Path, ruleset: Ruleset | None) -> Case | list[Problem]:
 
     The one case loader: `rules lint`, `rules test`, `practice` and `explain` all read cases
     through it, so a bad case file is the same located error everywhere."""
-    from nmt_assess.intake import validate_intake
     from nmt_assess.marked_yaml import YamlSyntaxError, load_marked, position_of
     from nmt_assess.ruleset.loader import Place, report_validation_error, unreadable_value
+    from nmt_assess.validation import validate_intake
 
     label = str(path)
     try:
@@ -159,3 +159,50 @@ def read_cases(packs: Sequence[Path], ruleset: Ruleset) -> tuple[dict[str, Case]
         else:
             problems.extend(result)
     return cases, problems
+
+
+def run_cases(
+    ruleset: Ruleset, packs: Sequence[Path], only: str | None = None
+) -> list[dict[str, Any]]:
+    """Score every case in the packs' cases/ (or only the one whose file stem is `only`) and
+    check its expectations: one result per case, as `rules test -f json` prints it. The pack
+    must lint clean first (ruleset.lint.lint), which has read and checked every case."""
+    from nmt_assess.engine import Engine
+    from nmt_assess.models import Intake
+    from nmt_assess.ruleset.loader import case_files
+    from nmt_assess.validation import validate_intake
+
+    engine = Engine(ruleset)
+    results = []
+    for pack in packs:
+        for path in case_files(pack):
+            if only is not None and path.stem != only:
+                continue
+            case = read_case(path, ruleset)
+            assert isinstance(case, Case)  # lint has read and checked every case
+            intake = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
+            assert isinstance(intake, Intake)
+            assessment = engine.score(intake)
+            failures = unmet_expectations(assessment, case.expect)
+            results.append(
+                {
+                    "case": case.id,
+                    "file": str(path),
+                    "passed": not failures,
+                    "failures": failures,
+                    "expected": {
+                        "top": list(case.expect.top),
+                        "top_two": list(case.expect.top_two),
+                        "red_flags": list(case.expect.red_flags),
+                    },
+                    "ranking": [
+                        {"cause": c.id, "probability": c.probability} for c in assessment.causes
+                    ],
+                    "red_flags": [f.id for f in assessment.red_flags],
+                    "deciding": {
+                        c.id: [f"x{x.factor:g} {x.rule}" for x in c.contributions if x.counted][:3]
+                        for c in assessment.causes[:2]
+                    },
+                }
+            )
+    return results

@@ -16,10 +16,10 @@ from nmt_assess import batch
 from nmt_assess.batch import ChunkScorer, score_stream
 from nmt_assess.engine import Engine
 from nmt_assess.engine.batch import BatchEvaluator, _EntryCaches
-from nmt_assess.intake import validate_intake
 from nmt_assess.models import Finding, FindingType, Intake, Ruleset
 from nmt_assess.readers.csv_reader import ColumnMap
 from nmt_assess.readers.inputs import Input, read_records
+from nmt_assess.validation import validate_intake
 from nmt_assess.writers.jsonl import entry_fragment
 from tests.conftest import CASES_DIR
 

@@ -20,10 +20,10 @@ from nmt_assess.batch import ChunkScorer
 from nmt_assess.engine import Engine
 from nmt_assess.engine.batch import BatchEvaluator
 from nmt_assess.engine.scalar import Result, ScalarEvaluator
-from nmt_assess.intake import validate_intake
 from nmt_assess.models import AnyOf, FindingTest, FindingType, Intake, Ruleset
 from nmt_assess.ruleset import load_ruleset
 from nmt_assess.ruleset.compile import compile_pack
+from nmt_assess.validation import validate_intake
 from tests.conftest import CASES_DIR
 from tests.test_batch_evaluator import random_intakes
 

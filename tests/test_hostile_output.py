@@ -228,7 +228,7 @@ def test_a_fifo_is_written_through(work: Path) -> None:
 
 
 def test_a_descriptor_path_is_written_through_that_descriptor() -> None:
-    from nmt_assess.output import open_output, output_target
+    from nmt_assess.writers.files import open_output, output_target
 
     assert output_target(Path("/dev/stdout")).descriptor == 1
     assert output_target(Path("/dev/stderr")).descriptor == 2

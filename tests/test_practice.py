@@ -12,9 +12,9 @@ from typer.testing import CliRunner, Result
 
 from nmt_assess.cli.app import app
 from nmt_assess.engine import score
-from nmt_assess.grading import grade, kendall_tau
 from nmt_assess.models import Ruleset
 from nmt_assess.readers.intake_file import read_intake_file
+from nmt_assess.teaching.grading import grade, kendall_tau
 from tests.conftest import DATA, MINI_PACK
 
 runner = CliRunner()

@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 
 from nmt_assess.cli import exit_codes, explain, intake, practice, questionnaire, rules, score
+from nmt_assess.cli.errors import edge
 
 app = typer.Typer(
     name="nmt-assess",
@@ -53,11 +54,11 @@ def _options(
     pass
 
 
-app.command(name="score", help=score.__doc__)(score.score)
-app.command(name="questionnaire", help=questionnaire.__doc__)(questionnaire.questionnaire)
-app.command(name="intake", help=intake.intake.__doc__)(intake.intake)
-app.command(name="explain", help=explain.explain.__doc__)(explain.explain)
-app.command(name="practice", help=practice.practice.__doc__)(practice.practice)
+app.command(name="score", help=score.__doc__)(edge(score.score))
+app.command(name="questionnaire", help=questionnaire.__doc__)(edge(questionnaire.questionnaire))
+app.command(name="intake", help=intake.intake.__doc__)(edge(intake.intake))
+app.command(name="explain", help=explain.explain.__doc__)(edge(explain.explain))
+app.command(name="practice", help=practice.practice.__doc__)(edge(practice.practice))
 app.add_typer(rules.app, name="rules")
 
 
@@ -77,7 +78,7 @@ def main() -> None:
 
 def run(args: list[str] | None = None) -> int:
     """Run the command line and return its exit code."""
-    from nmt_assess.output import ClosedPipe, OutputError
+    from nmt_assess.writers.files import ClosedPipe, OutputError
 
     _guard_standard_streams()
     _stop_on_signals()
@@ -111,9 +112,9 @@ def run(args: list[str] | None = None) -> int:
 def _guard_standard_streams() -> None:
     """A closed descriptor 0, 1 or 2 is reopened on /dev/null, so no file we open later takes
     its number (and gets our prints). Reading a closed stdin or writing a closed stdout is then
-    a clear error; stdout is written through output.GuardedFile, so a full disk or a reader
+    a clear error; stdout is written through writers.files.GuardedFile, so a full disk or a reader
     that went away is told apart from any other failure."""
-    from nmt_assess.output import guarded_stdout
+    from nmt_assess.writers.files import guarded_stdout
 
     closed = {fd for fd in (0, 1, 2) if not _is_open(fd)}
     for fd in sorted(closed):

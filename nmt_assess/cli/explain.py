@@ -10,10 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from nmt_assess.cli import exit_codes
 from nmt_assess.cli.options import RulesOption
 from nmt_assess.cli.safe_text import safe
-from nmt_assess.writers.sanitize import printable
 
 if TYPE_CHECKING:
     from nmt_assess.models import Ruleset
@@ -38,26 +36,11 @@ def explain(
 ) -> None:
     """Explain a finding, cause, rule, red flag, body region or source: what it is and what it
     does to the causes."""
-    from nmt_assess.explain import UnknownTarget
-    from nmt_assess.explain import explain as build
-    from nmt_assess.problems import ProblemsError
+    from nmt_assess.meanings import explain as build
     from nmt_assess.ruleset import load_ruleset
 
-    try:
-        ruleset = load_ruleset(rules)
-        data = build(ruleset, target, case_leaders(ruleset, rules))
-    except ProblemsError as error:
-        for problem in error.problems:
-            print(printable(problem.format()), file=sys.stderr)
-        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
-    except UnknownTarget as error:
-        hint = f" ({error.hint})" if error.hint else ""
-        print(
-            f"nmt-assess: '{printable(error.target)[:200]}' is not a finding, cause, rule, "
-            f"red flag, body region or source{printable(hint)}",
-            file=sys.stderr,
-        )
-        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
+    ruleset = load_ruleset(rules)
+    data = build(ruleset, target, case_leaders(ruleset, rules))
     if output_format is ExplainFormat.json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return

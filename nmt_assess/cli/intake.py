@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from nmt_assess.models import Finding, Ruleset
 
 _SECTIONS = ("history", "complaint", "examination")
-_INTERRUPTED = 130
 #: The keys an intake file holds; a --from file with any other key (a case file) is kept as it
 #: is and the answers go to a new file, so nothing in it is lost.
 _INTAKE_KEYS = frozenset({"id", "date", "findings"})
@@ -86,7 +85,6 @@ def intake(
 ) -> None:
     """Run a client intake in the terminal, red flags first, and end with the assessment."""
     from nmt_assess.cli.safe_text import plain_console
-    from nmt_assess.problems import ProblemsError
     from nmt_assess.readers.intake_file import read_intake_file
     from nmt_assess.ruleset import load_ruleset
 
@@ -108,10 +106,6 @@ def intake(
         wanted = save or may_replace
         check_folder(wanted or Path("intake.yaml"))
         lines = _answer_lines(answers, console) if answers else _keyboard(console)
-    except ProblemsError as error:
-        for problem in error.problems:
-            print(printable(problem.format()), file=sys.stderr)
-        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
     except _Unusable as error:
         print(f"nmt-assess: {error}", file=sys.stderr)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
@@ -140,7 +134,7 @@ def intake(
         session.finish()
     except KeyboardInterrupt:
         console.print(f"\nInterrupted. Every answer so far is saved in {safe(session.path)}")
-        raise typer.Exit(_INTERRUPTED) from None
+        raise typer.Exit(exit_codes.INTERRUPTED) from None
     except _SaveFailed as error:
         print(f"{printable(str(session.path))}: cannot write: {error}", file=sys.stderr)
         print("The answers so far, as an intake file:", file=sys.stderr)
@@ -507,7 +501,7 @@ class IntakeSession:
         self.ask_step(previous)
 
     def review(self) -> None:
-        from nmt_assess.describe import value_words
+        from nmt_assess.plain_words import value_words
 
         for finding_id in list(self.findings):
             finding = self.ruleset.findings[finding_id]
@@ -588,7 +582,7 @@ class IntakeSession:
 
     def save(self) -> None:
         """The intake file as it stands: a valid intake in which unanswered means unknown."""
-        from nmt_assess.output import atomic_text_file
+        from nmt_assess.writers.files import atomic_text_file
 
         text = self.document_text()
         try:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
-import random
 import sys
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,24 +15,31 @@ import typer
 from nmt_assess.cli import exit_codes
 from nmt_assess.cli.options import RulesOption
 from nmt_assess.cli.safe_text import safe, safe_block
+from nmt_assess.teaching.practice import (
+    Library,
+    PracticeError,
+    choose_case,
+    grade_case,
+    grade_class,
+    load_cases,
+    parse_flags,
+    parse_ranking,
+    parse_support,
+)
 from nmt_assess.writers.sanitize import csv_cell, printable
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from nmt_assess.cases import Case
-    from nmt_assess.grading import Grade
     from nmt_assess.models import Ruleset
+    from nmt_assess.teaching.grading import Grade
 
 
 class PracticeFormat(str, Enum):
     text = "text"
     json = "json"
     csv = "csv"
-
-
-class PracticeError(Exception):
-    """A choice or an answer that cannot be used (exit 2 when not interactive)."""
 
 
 def practice(
@@ -76,39 +81,32 @@ def practice(
 ) -> None:
     """Practise case analysis: rank the causes for a case and compare with the rules."""
     from nmt_assess.cli.safe_text import plain_console
-    from nmt_assess.problems import ProblemsError
-    from nmt_assess.progress import default_log_path
     from nmt_assess.ruleset import load_ruleset
+    from nmt_assess.teaching.log import default_log_path
 
     # the case and the questions go to stderr when stdout carries JSON or CSV
     console = plain_console(stderr=output_format is not PracticeFormat.text)
     log_path = log or default_log_path()
-    try:
-        if stats:
-            _show_stats(console, log_path, output_format)
-            return
-        ruleset = load_ruleset(rules)
-        library = _load_cases(ruleset, rules)
-        if answers_file is not None:
-            failed = _grade_class(ruleset, library, answers_file, output_format)
-            raise typer.Exit(exit_codes.SOME_FAILED if failed else exit_codes.OK)
-        chosen = _choose(library, case_id, cause, level, seed)
-        if answer is None:
-            _present(console, ruleset, library, chosen)
-            ranking, raised, backing = _ask(console, ruleset)
-        else:
-            ranking = parse_ranking(ruleset, answer)
-            raised = parse_flags(ruleset, flags or "none")
-            backing = parse_support(ruleset, support or "")
-    except ProblemsError as error:
-        for problem in error.problems:
-            print(printable(problem.format()), file=sys.stderr)
-        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
-    except PracticeError as error:
-        print(f"nmt-assess: {printable(str(error))}", file=sys.stderr)
-        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
+    if stats:
+        _show_stats(console, log_path, output_format)
+        return
+    ruleset = load_ruleset(rules)
+    library = load_cases(ruleset, rules)
+    for line in library.left_out:
+        print(f"{line} (case left out)", file=sys.stderr)
+    if answers_file is not None:
+        failed = _grade_class(ruleset, library, answers_file, output_format)
+        raise typer.Exit(exit_codes.SOME_FAILED if failed else exit_codes.OK)
+    chosen = choose_case(library, case_id, cause, level, seed)
+    if answer is None:
+        _present(console, ruleset, library, chosen)
+        ranking, raised, backing = _ask(console, ruleset)
+    else:
+        ranking = parse_ranking(ruleset, answer)
+        raised = parse_flags(ruleset, flags or "none")
+        backing = parse_support(ruleset, support or "")
     handle = library.handle(chosen)
-    result, assessment = _grade_case(
+    result, assessment = grade_case(
         ruleset, chosen, ranking, raised, backing, f"practice case {handle}"
     )
     graded = {**result.as_dict(), "case": handle}
@@ -126,75 +124,10 @@ def practice(
 # --- cases ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Library:
-    """The cases in use, and the problems of case files that could not be used."""
-
-    cases: dict[str, Case]
-    #: File name (stem) -> the located problem, for case files that cannot be used.
-    broken: dict[str, str]
-
-    def handle(self, case: Case) -> str:
-        """What a student sees: a number, never the id (an id such as cts-keyboard-worker
-        names the answer)."""
-        return str(sorted(self.cases).index(case.id) + 1)
-
-
-def _load_cases(ruleset: Ruleset, packs: list[Path] | None) -> Library:
-    """The cases of every pack in use (a later pack's case replaces one of the same id),
-    through the one case loader; each bad case file is one located line on stderr."""
-    from nmt_assess.cases import read_cases
-    from nmt_assess.ruleset import pack_chain
-
-    cases, problems = read_cases(pack_chain(packs), ruleset)
-    broken: dict[str, str] = {}
-    for problem in problems:
-        stem = Path(problem.file).stem
-        if stem not in broken:
-            broken[stem] = printable(problem.format())
-            print(f"{broken[stem]} (case left out)", file=sys.stderr)
-    return Library(cases, {stem: why for stem, why in broken.items() if stem not in cases})
-
-
-def _choose(
-    library: Library,
-    case_id: str | None,
-    cause: str | None,
-    level: int | None,
-    seed: int | None,
-    *,
-    teacher: bool = False,
-) -> Case:
-    """The case named (by number, or by id), or a random one matching --cause and --level.
-    Only a teacher's file gets a did-you-mean: it would name the case ids to a student."""
-    from nmt_assess.problems import did_you_mean
-
-    cases = library.cases
-    if case_id is not None:
-        ids = sorted(cases)
-        if case_id.isdigit() and 1 <= int(case_id) <= len(ids):
-            return cases[ids[int(case_id) - 1]]
-        if case_id in cases:
-            return cases[case_id]
-        if case_id in library.broken:
-            raise PracticeError(f"case '{case_id}' cannot be used: {library.broken[case_id]}")
-        hint = did_you_mean(case_id, cases) if teacher else None
-        numbers = f"; cases are numbered 1 to {len(ids)}" if ids else ""
-        raise PracticeError(f"no case '{case_id}'" + (f" ({hint})" if hint else numbers))
-    eligible = [
-        c
-        for c in cases.values()
-        if (cause is None or c.leading_cause == cause) and (level is None or c.level == level)
-    ]
-    if not eligible:
-        raise PracticeError("no case matches --cause/--level")
-    return random.Random(seed).choice(sorted(eligible, key=lambda c: c.id))
-
-
 def _present(console: Console, ruleset: Ruleset, library: Library, case: Case) -> None:
     """The case as a clinician reads it: the story and the findings in words. Never its id or
     title, which can name the answer (both are shown with the grade)."""
-    from nmt_assess.describe import value_words
+    from nmt_assess.plain_words import value_words
 
     console.print(
         f"\n[bold]Practice case {library.handle(case)}[/bold] [dim](level {case.level})[/dim]"
@@ -219,47 +152,6 @@ def _present(console: Console, ruleset: Ruleset, library: Library, case: Case) -
 
 
 # --- answers -------------------------------------------------------------------------------
-
-
-def _pick(text: str, ids: list[str], kind: str, numbered: bool = True) -> list[str]:
-    """Ids named in a comma-separated answer, by name or (1-based) number, in order."""
-    from nmt_assess.problems import did_you_mean
-
-    picked = []
-    for part in [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]:
-        by_number = numbered and part.isdigit() and 1 <= int(part) <= len(ids)
-        name = ids[int(part) - 1] if by_number else part
-        if name not in ids:
-            hint = did_you_mean(name, ids)
-            raise PracticeError(f"'{part}' is not a {kind}" + (f" ({hint})" if hint else ""))
-        picked.append(name)
-    return picked
-
-
-def parse_ranking(ruleset: Ruleset, text: str) -> list[str]:
-    ids = [cause.id for cause in ruleset.causes]
-    ranking = _pick(text, ids, "cause")
-    for name in ranking:
-        if ranking.count(name) > 1:
-            raise PracticeError(f"'{name}' is ranked twice")
-    if len(ranking) != len(ids):
-        raise PracticeError(
-            f"rank all {len(ids)} causes, best first (names or numbers 1-{len(ids)})"
-        )
-    return ranking
-
-
-def parse_flags(ruleset: Ruleset, text: str) -> list[str]:
-    if text.strip().lower() in ("", "none"):
-        return []
-    return list(dict.fromkeys(_pick(text, [flag.id for flag in ruleset.red_flags], "red flag")))
-
-
-def parse_support(ruleset: Ruleset, text: str) -> list[str]:
-    chosen = _pick(text, list(ruleset.findings), "finding", numbered=False)
-    if len(chosen) > 2:
-        raise PracticeError("name at most two supporting findings")
-    return chosen
 
 
 def _ask(console: Console, ruleset: Ruleset) -> tuple[list[str], list[str], list[str]]:
@@ -300,28 +192,6 @@ def _ask_until(console: Console, prompt: str, parse: Any) -> Any:
 
 
 # --- grading -------------------------------------------------------------------------------
-
-
-def _grade_case(
-    ruleset: Ruleset,
-    case: Case,
-    ranking: list[str],
-    raised: list[str],
-    backing: list[str],
-    shown_id: str | None = None,
-) -> tuple[Grade, Any]:
-    """The grade, and the rules' assessment under `shown_id` (what the student may see)."""
-    from nmt_assess.engine import score
-    from nmt_assess.grading import grade
-    from nmt_assess.intake import validate_intake
-    from nmt_assess.models import Intake
-
-    intake = validate_intake(
-        {"id": shown_id or case.id, "findings": case.findings}, ruleset.findings
-    )
-    assert isinstance(intake, Intake), "read_case has validated the findings"
-    assessment = score(ruleset, intake)
-    return grade(case.id, assessment, ranking, raised, backing), assessment
 
 
 def _show_grade(
@@ -366,7 +236,7 @@ def _show_grade(
 
 def _log(path: Path, case: Case, result: Grade) -> None:
     """Log the attempt; when the log cannot take it, one warning line (the grade stands)."""
-    from nmt_assess.progress import LogError, append_attempt, now
+    from nmt_assess.teaching.log import LogError, append_attempt, now
 
     try:
         append_attempt(
@@ -439,68 +309,11 @@ def _cell(value: Any) -> str:
     return csv_cell(str(value))
 
 
-def _class_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
-    """The rows of a class answers file with their line numbers, and its columns."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise PracticeError(f"{path}: cannot read: {error.strerror or error}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise PracticeError(
-            f"{path}:{line}: not UTF-8 text (byte {error.start}) (save it as CSV UTF-8)"
-        ) from None
-    lines = text.splitlines()
-    if lines and lines[0].lower().startswith("sep=") and len(lines[0]) == 5:
-        delimiter, lines, skipped = lines[0][4], lines[1:], 1
-    else:
-        header = lines[0] if lines else ""
-        delimiter = ";" if header.count(";") > header.count(",") else ","
-        skipped = 0
-    reader = csv.DictReader(lines, delimiter=delimiter)
-    try:
-        rows = [(reader.line_num + skipped, row) for row in reader]
-    except csv.Error as error:
-        raise PracticeError(f"{path}:{reader.line_num + skipped}: CSV: {error}") from None
-    return rows, [name for name in reader.fieldnames or [] if name is not None]
-
-
 def _grade_class(
     ruleset: Ruleset, library: Library, path: Path, output_format: PracticeFormat
 ) -> bool:
-    """One graded row per student answer; a row that cannot be graded says why. True when
-    some row could not be graded."""
-    rows = []
-    records, columns = _class_rows(path)
-    missing = {"student", "case", "ranking"} - {name.strip() for name in columns}
-    if missing:
-        raise PracticeError(
-            f"{path}: columns missing: {', '.join(sorted(missing))} "
-            "(expected student,case,ranking,flags[,support])"
-        )
-    for line, raw in records:
-        row = {str(key).strip(): value for key, value in raw.items() if key is not None}
-        try:
-            case = _choose(library, (row.get("case") or "").strip(), None, None, None, teacher=True)
-            result, _ = _grade_case(
-                ruleset,
-                case,
-                parse_ranking(ruleset, row.get("ranking") or ""),
-                parse_flags(ruleset, row.get("flags") or ""),
-                parse_support(ruleset, row.get("support") or ""),
-            )
-            rows.append({"student": row["student"], "line": line, **result.as_dict(), "error": ""})
-        except PracticeError as error:
-            rows.append(
-                {
-                    "student": row.get("student"),
-                    "line": line,
-                    "case": row.get("case"),
-                    "error": str(error),
-                }
-            )
+    """The class's graded rows on stdout; True when some row could not be graded."""
+    rows = grade_class(ruleset, library, path)
     if output_format is PracticeFormat.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
@@ -509,7 +322,7 @@ def _grade_class(
 
 
 def _show_stats(console: Console, path: Path, output_format: PracticeFormat) -> None:
-    from nmt_assess.progress import read_attempts, summarise
+    from nmt_assess.teaching.log import read_attempts, summarise
 
     try:
         attempts, bad = read_attempts(path)

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from nmt_assess.cli import exit_codes
 from nmt_assess.cli.options import RulesOption
 
 
@@ -29,27 +28,18 @@ def questionnaire(
     rules: RulesOption = None,
 ) -> None:
     """Export the catalog as a FHIR Questionnaire whose linkIds are the finding ids."""
-    from nmt_assess.problems import ProblemsError
-    from nmt_assess.readers.fhir import FhirUnavailable, fhir_resource
+    from nmt_assess.readers.fhir import fhir_resource
     from nmt_assess.ruleset import load_ruleset
     from nmt_assess.writers.questionnaire import questionnaire as build
 
-    try:
-        ruleset = load_ruleset(rules)
-        resource = build(ruleset)
-        fhir_resource("Questionnaire").model_validate(resource)
-    except ProblemsError as error:
-        for problem in error.problems:
-            print(problem.format(), file=sys.stderr)
-        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
-    except FhirUnavailable as error:
-        print(f"nmt-assess: {error}", file=sys.stderr)
-        raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
+    ruleset = load_ruleset(rules)
+    resource = build(ruleset)
+    fhir_resource("Questionnaire").model_validate(resource)
     text = json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         sys.stdout.write(text)
         return
-    from nmt_assess.output import atomic_text_file
+    from nmt_assess.writers.files import atomic_text_file
 
     with atomic_text_file(output) as out:
         out.write(text)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from nmt_assess.cli import exit_codes
+from nmt_assess.cli.errors import edge
 from nmt_assess.cli.options import RULES_ENVVAR, RulesOption
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class TestFormat(str, Enum):
 
 
 @app.command("lint")
+@edge
 def lint_command(
     packs: PacksArgument = None,
     output_format: Annotated[LintFormat, typer.Option("--format", "-f")] = LintFormat.text,
@@ -97,12 +99,14 @@ def lint_command(
 
 
 @app.command("test")
+@edge
 def test_command(
     packs: PacksArgument = None,
     case: Annotated[str | None, typer.Option("--case", help="Run only this case.")] = None,
     output_format: Annotated[TestFormat, typer.Option("--format", "-f")] = TestFormat.text,
 ) -> None:
     """Lint, then score every case in the packs' cases/ and check its expectations."""
+    from nmt_assess.cases import run_cases
     from nmt_assess.ruleset import pack_chain
     from nmt_assess.ruleset.lint import lint
 
@@ -114,7 +118,7 @@ def test_command(
         sys.stderr.writelines(p.format_lint() + "\n" for p in errors)
         print("nmt-assess: the pack does not lint; no case was run", file=sys.stderr)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT)
-    results = _run_cases(ruleset, case_packs, case)
+    results = run_cases(ruleset, case_packs, case)
     if case is not None and not results:
         print(f"nmt-assess: no case '{case}' in {', '.join(map(str, case_packs))}", file=sys.stderr)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT)
@@ -127,6 +131,7 @@ def test_command(
 
 
 @app.command("schema")
+@edge
 def schema_command(
     output: Annotated[
         Path | None,
@@ -156,7 +161,7 @@ def schema_command(
         )
     else:
         files = {output / name: schema for name, schema in schemas.items()}
-    from nmt_assess.output import atomic_text_file
+    from nmt_assess.writers.files import atomic_text_file
 
     for path, schema in files.items():
         try:
@@ -169,6 +174,7 @@ def schema_command(
 
 
 @app.command("list")
+@edge
 def list_command(packs: PacksArgument = None) -> None:
     """The effective rules and red flags, with the pack each came from."""
     ruleset = _load(packs)
@@ -196,6 +202,7 @@ def list_command(packs: PacksArgument = None) -> None:
 
 
 @app.command("show")
+@edge
 def show_command(
     rule_id: Annotated[str, typer.Argument(help="A rule or red-flag id.", show_default=False)],
     packs: RulesOption = None,
@@ -203,8 +210,8 @@ def show_command(
     """One rule (or red flag): its condition in words, weights, source, and what it overrides."""
     from rich.console import Console
 
-    from nmt_assess.describe import condition_words
-    from nmt_assess.explain import rule_summary
+    from nmt_assess.meanings import rule_summary
+    from nmt_assess.plain_words import condition_words
     from nmt_assess.problems import did_you_mean
 
     ruleset = _load(packs)
@@ -243,6 +250,7 @@ def show_command(
 
 
 @app.command("new")
+@edge
 def new_command(
     folder: Annotated[Path, typer.Argument(help="The new pack's folder.", show_default=False)],
 ) -> None:
@@ -282,49 +290,6 @@ def _load(packs: list[Path] | None) -> Ruleset:
     except ProblemsError as error:
         sys.stderr.writelines(p.format_lint() + "\n" for p in error.problems)
         raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
-
-
-def _run_cases(ruleset: Ruleset, packs: list[Path], only: str | None) -> list[dict[str, Any]]:
-    from nmt_assess.cases import Case, read_case, unmet_expectations
-    from nmt_assess.engine import Engine
-    from nmt_assess.intake import validate_intake
-    from nmt_assess.models import Intake
-    from nmt_assess.ruleset.loader import case_files
-
-    engine = Engine(ruleset)
-    results = []
-    for pack in packs:
-        for path in case_files(pack):
-            if only is not None and path.stem != only:
-                continue
-            case = read_case(path, ruleset)
-            assert isinstance(case, Case)  # lint has read and checked every case
-            intake = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
-            assert isinstance(intake, Intake)
-            assessment = engine.score(intake)
-            failures = unmet_expectations(assessment, case.expect)
-            results.append(
-                {
-                    "case": case.id,
-                    "file": str(path),
-                    "passed": not failures,
-                    "failures": failures,
-                    "expected": {
-                        "top": list(case.expect.top),
-                        "top_two": list(case.expect.top_two),
-                        "red_flags": list(case.expect.red_flags),
-                    },
-                    "ranking": [
-                        {"cause": c.id, "probability": c.probability} for c in assessment.causes
-                    ],
-                    "red_flags": [f.id for f in assessment.red_flags],
-                    "deciding": {
-                        c.id: [f"x{x.factor:g} {x.rule}" for x in c.contributions if x.counted][:3]
-                        for c in assessment.causes[:2]
-                    },
-                }
-            )
-    return results
 
 
 def _print_results(results: list[dict[str, Any]]) -> None:

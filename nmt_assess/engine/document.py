@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, NoReturn, TypedDict, cast
 
 from nmt_assess.engine.scalar import Result, probability
-from nmt_assess.models import RedFlag
+from nmt_assess.models import RedFlag, Ruleset
 from nmt_assess.ruleset.compile import CompiledCause, CompiledPack, CompiledRule
 
 #: The version of the assessment document (and of batch error records): 2 added `answers`,
@@ -211,6 +211,8 @@ def check_next_entry(
 
 
 def withheld_entry(kind: str, item: str, flag: RedFlag, region: str) -> WithheldEntry:
+    """`item`: the pain region or the muscle (muscles to palpate), or the finding (check next);
+    `region`: the restricted region that withheld it, or "body"."""
     return cast(WithheldEntry, {"kind": kind, "item": item, "flag": flag.id, "region": region})
 
 
@@ -222,18 +224,58 @@ class Restriction:
     """What raised red flags keep hands off: the whole body (every emergency or urgent flag,
     and any flag that `restricts: body`), or regions.
 
-    Withheld are the muscles to palpate in a restricted region, and, when the whole body is
-    restricted, every check-next item the therapist answers (the catalog's `asked_of`): those
-    are examinations with hands on the client. Questions for the client stay. The catalog does
-    not say where a test puts hands, so a region restriction withholds palpation only.
+    When the whole body is restricted, every muscle to palpate is withheld, and every check-next
+    item the therapist answers (the catalog's `asked_of`): those are examinations. Questions for
+    the client stay. When regions are, withheld are the muscles to palpate for pain in a
+    restricted region, every muscle that lies in one (referral.yaml's `muscles`) whatever region
+    the pain is in, and every check-next item whose `hands_on` names one (or is `anywhere`, or
+    is not given). Each withheld entry names the flag and the restricted region.
     """
 
-    def __init__(self, body: RedFlag | None, regions: dict[str, RedFlag]) -> None:
+    def __init__(
+        self, body: RedFlag | None, regions: dict[str, RedFlag], ruleset: Ruleset | None = None
+    ) -> None:
         self.body = body
         self.regions = regions
+        self._locations = ruleset.muscle_locations if ruleset is not None else {}
+        self._findings = ruleset.findings if ruleset is not None else {}
+        #: muscle or finding -> (flag, region) when withheld, else None (the same every time)
+        self._muscles: dict[str, tuple[RedFlag, str] | None] = {}
+        self._checks: dict[str, tuple[RedFlag, str] | None] = {}
 
     def flag_for(self, region: str) -> RedFlag | None:
         return self.body or self.regions.get(region)
+
+    def _hit(self, regions: Iterable[str] | None) -> tuple[RedFlag, str] | None:
+        """The flag and restricted region that keep hands off `regions` (None: anywhere), or
+        None when none does."""
+        if self.body is not None:
+            return self.body, "body"
+        if regions is None:
+            first, flag = next(iter(self.regions.items()))
+            return flag, first
+        for region in regions:
+            found = self.regions.get(region)
+            if found is not None:
+                return found, region
+        return None
+
+    def muscle(self, name: str) -> tuple[RedFlag, str] | None:
+        """Why a muscle is withheld (a muscle without a location may lie anywhere), or None."""
+        if name not in self._muscles:
+            self._muscles[name] = self._hit(self._locations.get(name))
+        return self._muscles[name]
+
+    def check(self, finding_id: str, who: str) -> tuple[RedFlag, str] | None:
+        """Why a check-next item is withheld, or None: a question for the client never is."""
+        if who == "client":
+            return None
+        if finding_id not in self._checks:
+            finding = self._findings.get(finding_id)
+            self._checks[finding_id] = self._hit(
+                None if finding is None else finding.hands_on_regions
+            )
+        return self._checks[finding_id]
 
     def apply(
         self,
@@ -242,24 +284,35 @@ class Restriction:
         asked_of: Callable[[Any], tuple[str, str]],
     ) -> tuple[dict[str, list[str]], list[Any], list[WithheldEntry]]:
         """The muscles and check-next items still suggested, and what was withheld and why;
-        `asked_of` gives a check-next item's finding and who answers it."""
+        `asked_of` gives a check-next item's finding and who answers it. A whole pain region
+        withheld is an entry with the region as its item; a muscle withheld where it lies, an
+        entry with the muscle as its item (once per cause)."""
         withheld: list[WithheldEntry] = []
         kept_muscles = {}
+        named: set[str] = set()
         for region, names in muscles.items():
             flag = self.flag_for(region)
-            if flag is None:
-                kept_muscles[region] = names
-            else:
+            if flag is not None:
                 withheld.append(withheld_entry("muscles_to_palpate", region, flag, region))
-        if self.body is None:
-            return kept_muscles, check_next, withheld
+                continue
+            kept = []
+            for name in names:
+                hit = self.muscle(name)
+                if hit is None:
+                    kept.append(name)
+                elif name not in named:
+                    named.add(name)
+                    withheld.append(withheld_entry("muscles_to_palpate", name, *hit))
+            if kept:
+                kept_muscles[region] = kept
         kept_checks = []
         for item in check_next:
             finding_id, who = asked_of(item)
-            if who == "client":
+            hit = self.check(finding_id, who)
+            if hit is None:
                 kept_checks.append(item)
             else:
-                withheld.append(withheld_entry("check_next", finding_id, self.body, "body"))
+                withheld.append(withheld_entry("check_next", finding_id, *hit))
         return kept_muscles, kept_checks, withheld
 
 
@@ -297,7 +350,7 @@ class DocumentBuilder:
         for flag in flags:
             for region in flag.restricted_regions:
                 regions.setdefault(region, flag)
-        found = Restriction(body, regions) if body is not None or regions else None
+        found = Restriction(body, regions, self.ruleset) if body is not None or regions else None
         self._restrictions[key] = found
         return found
 

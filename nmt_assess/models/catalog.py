@@ -32,6 +32,15 @@ class FindingType(str, Enum):
     multi_choice = "multi_choice"
 
 
+#: A finding's `hands_on`: the body regions where the test puts the therapist's hands (or an
+#: instrument) on the client, `[]` when it puts them nowhere (observation, or the client moves
+#: alone), or `anywhere` when it goes wherever the area examined is (palpating the painful area
+#: or a muscle): a restriction of any region then withholds it.
+HandsOn = Literal["anywhere"] | tuple[str, ...]
+#: The body regions a muscle lies in: where hands go to palpate it.
+MuscleRegions = Annotated[tuple[str, ...], Field(min_length=1)]
+
+
 def _choices_in_file(schema: JsonSchemaValue) -> JsonSchemaValue:
     named = {"type": "string", "description": "The name of a list under choice_lists."}
     return {"anyOf": [schema, named]}
@@ -58,6 +67,14 @@ class Finding(Frozen):
         description="The choices of a choice or multi_choice finding, or the name of a list "
         "under choice_lists.",
     )
+    hands_on: HandsOn | None = Field(
+        default=None,
+        description="For a finding the therapist answers: the body regions where the test puts "
+        "hands (or an instrument) on the client; [] when nowhere (observation only, or the "
+        "client moves alone); anywhere when wherever the area examined is. A red flag that "
+        "restricts one of these regions withholds the test.",
+        json_schema_extra={"examples": [["buttock", "hip", "thigh", "knee"], [], "anywhere"]},
+    )
 
     @model_validator(mode="after")
     def _type_fits(self) -> Finding:
@@ -73,7 +90,19 @@ class Finding(Frozen):
             (0, 10),
         ):
             raise ValueError("a scale_0_10 finding always ranges 0 to 10")
+        if self.asked_of == "client" and self.hands_on is not None:
+            raise ValueError("hands_on is for a finding the therapist answers, not a question")
         return self
+
+    @property
+    def hands_on_regions(self) -> tuple[str, ...] | None:
+        """The regions the test puts hands on; None when it may be anywhere (`anywhere`, or a
+        therapist finding that does not say, read the safe way)."""
+        if self.asked_of == "client":
+            return ()
+        if not isinstance(self.hands_on, tuple):  # anywhere, or not given
+            return None
+        return self.hands_on
 
     @property
     def bounds(self) -> tuple[float, float] | None:
@@ -303,9 +332,15 @@ class RedFlagsFile(Frozen):
 
 
 class ReferralFile(Frozen):
-    """referral.yaml: the trigger-point referral map."""
+    """referral.yaml: the trigger-point referral map, and where each of its muscles lies."""
 
     regions: dict[str, Referral] = Field(description="Body region -> the muscles to palpate.")
+    muscles: dict[str, MuscleRegions] = Field(
+        default_factory=dict,
+        description="Muscle -> the body regions it lies in (where hands go to palpate it). Every "
+        "muscle of the referral lists needs one; a red flag that restricts one of these regions "
+        "withholds the muscle wherever the pain is.",
+    )
 
 
 class SourcesFile(Frozen):
@@ -338,6 +373,8 @@ class Ruleset(Frozen):
     referral_cause: str | None = None
     referral_finding: str | None = None
     referral: dict[str, Referral] = Field(default_factory=dict)
+    #: muscle -> the body regions it lies in (referral.yaml's `muscles`).
+    muscle_locations: dict[str, MuscleRegions] = Field(default_factory=dict)
     sources: dict[str, str] = Field(default_factory=dict)
     #: Plain-words paragraphs for the client (what a session involves, soreness afterwards).
     client_information: tuple[str, ...] = ()

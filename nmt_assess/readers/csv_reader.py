@@ -28,6 +28,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from nmt_assess.marked_yaml import MarkedDict
@@ -274,3 +275,23 @@ def _cell_value(finding: Finding, cell: str, answers: Mapping[str, Any]) -> Any:
             except ValueError:
                 return cell
     return cell
+
+
+def load_column_map(path: Path) -> ColumnMap:
+    """The `--map` file: CSV column titles and answer words to findings. Raises ProblemsError."""
+    from nmt_assess.marked_yaml import YamlSyntaxError, load_marked
+    from nmt_assess.problems import ProblemsError
+
+    try:
+        document = load_marked(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ProblemsError(
+            [Problem(str(path), None, "file", f"cannot read: {error.strerror}")]
+        ) from None
+    except (YamlSyntaxError, UnicodeDecodeError) as error:
+        line = getattr(error, "line", None)
+        raise ProblemsError([Problem(str(path), line, "map", str(error))]) from None
+    result = parse_column_map(document, str(path))
+    if isinstance(result, list):
+        raise ProblemsError(result)
+    return result

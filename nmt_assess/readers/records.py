@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from nmt_assess.intake import validate_intake
 from nmt_assess.models import Finding, Intake
 from nmt_assess.problems import Problem
+from nmt_assess.validation import validate_intake
 
 
 @dataclass(frozen=True)

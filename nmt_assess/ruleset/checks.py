@@ -298,11 +298,36 @@ def unknown_cause(ruleset: Ruleset, report: _Reporter) -> None:
 @check(
     "unknown-region",
     "error",
-    "a referral region or a red flag's restricted region that is not a body region of the catalog",
+    "a referral region, a red flag's restricted region, a region a muscle lies in (referral.yaml's "
+    "`muscles`) or a region a finding's `hands_on` names that is not a body region of the catalog",
 )
 def unknown_region(ruleset: Ruleset, report: _Reporter) -> None:
     regions = ruleset.findings.get(ruleset.referral_finding or "")
     choices = (regions.choices or ()) if regions else ()
+    for muscle, lies_in in ruleset.muscle_locations.items():
+        for index, region in enumerate(lies_in):
+            if region not in choices:
+                report.add(
+                    "muscle",
+                    muscle,
+                    (index,),
+                    f"muscles.{muscle}",
+                    f"'{region}' is not a body region of the catalog",
+                    did_you_mean(region, choices) or "one of: " + ", ".join(choices),
+                )
+    for finding in ruleset.findings.values():
+        if not isinstance(finding.hands_on, tuple):
+            continue
+        for index, region in enumerate(finding.hands_on):
+            if region not in choices:
+                report.add(
+                    "finding",
+                    finding.id,
+                    ("hands_on", index),
+                    "hands_on",
+                    f"'{region}' is not a body region of the catalog",
+                    did_you_mean(region, choices) or "one of: " + ", ".join(choices),
+                )
     for region in ruleset.referral:
         if region not in choices:
             report.add(
@@ -325,6 +350,28 @@ def unknown_region(ruleset: Ruleset, report: _Reporter) -> None:
                     "restricts.regions",
                     f"'{region}' is not a body region of the catalog",
                     did_you_mean(region, choices) or "one of: " + ", ".join(choices),
+                )
+
+
+@check(
+    "unlocated-muscle",
+    "error",
+    "a muscle of the referral lists without the body regions it lies in (referral.yaml's "
+    "`muscles`), so a red flag that restricts a region could not withhold it",
+)
+def unlocated_muscle(ruleset: Ruleset, report: _Reporter) -> None:
+    for region, entry in ruleset.referral.items():
+        for index, muscle in enumerate(entry.muscles):
+            if muscle not in ruleset.muscle_locations:
+                report.add(
+                    "region",
+                    region,
+                    ("muscles", index),
+                    f"regions.{region}.muscles",
+                    f"muscle '{muscle}' has no location",
+                    did_you_mean(muscle, ruleset.muscle_locations)
+                    or f"add it under 'muscles:' with the body regions it lies in, e.g. "
+                    f"'{muscle}: [neck]'",
                 )
 
 
@@ -453,6 +500,25 @@ def unused_finding(ruleset: Ruleset, report: _Reporter) -> None:
         if finding_id not in used:
             report.add(
                 "finding", finding_id, ("id",), "id", f"no rule or red flag reads '{finding_id}'"
+            )
+
+
+@check(
+    "missing-hands-on",
+    "warning",
+    "a finding the therapist answers without `hands_on` (where the test puts hands on the "
+    "client); until it says, any region restriction withholds it",
+)
+def missing_hands_on(ruleset: Ruleset, report: _Reporter) -> None:
+    for finding in ruleset.findings.values():
+        if finding.asked_of == "therapist" and finding.hands_on is None:
+            report.add(
+                "finding",
+                finding.id,
+                ("id",),
+                "hands_on",
+                f"finding '{finding.id}' does not say where it puts hands on the client",
+                "add hands_on: [regions], [] for observation only, or anywhere",
             )
 
 

@@ -45,6 +45,7 @@ from nmt_assess.models import (
 )
 from nmt_assess.models.catalog import (
     FindingsFile,
+    MuscleRegions,
     PackSettings,
     RedFlagsFile,
     ReferralFile,
@@ -250,6 +251,8 @@ class _Merge:
     red_flags: dict[str, RedFlag] = field(default_factory=dict)
     protected: set[str] = field(default_factory=set)
     referral: dict[str, Referral] = field(default_factory=dict)
+    #: muscle -> the body regions it lies in (referral.yaml's `muscles`)
+    muscle_locations: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     strengths: dict[str, float] = field(default_factory=dict)
     rule_pack: dict[str, str] = field(default_factory=dict)
@@ -313,6 +316,7 @@ class _Merge:
             "causes": causes,
             "red_flags": list(self.red_flags.values()),
             "referral": self.referral,
+            "muscle_locations": self.muscle_locations,
             "sources": self.sources,
             "rule_packs": self.rule_pack,
             "overridden": self.overridden,
@@ -937,6 +941,7 @@ class _PackReader:
     def _referral(self, data: Any) -> None:
         if not self._file_keys(data, REFERRAL_FILE):
             return
+        self._muscle_locations(data)
         regions = data.get("regions")
         if regions is None:
             return
@@ -956,6 +961,32 @@ class _PackReader:
             if referral is not None:
                 self.merge.referral[str(region)] = referral
                 self.merge.places[("region", str(region))] = place
+
+    def _muscle_locations(self, data: Mapping[str, Any]) -> None:
+        """`muscles`: muscle -> the body regions it lies in (a later pack's entry replaces)."""
+        muscles = data.get("muscles")
+        if muscles is None:
+            return
+        if not isinstance(muscles, Mapping):
+            self._problem(
+                REFERRAL_FILE,
+                data,
+                ("muscles",),
+                "muscles",
+                "expected a mapping of muscle -> the body regions it lies in, "
+                f"got {_kind(muscles)}",
+                check="schema",
+            )
+            return
+        for muscle, raw in muscles.items():
+            place = Place(self._label(REFERRAL_FILE), data, ("muscles", muscle), self.name)
+            try:
+                regions = _muscle_regions().validate_python(raw)
+            except ValidationError as error:
+                _report(error, place, self.merge.problems)
+                continue
+            self.merge.muscle_locations[str(muscle)] = regions
+            self.merge.places[("muscle", str(muscle))] = place
 
     def _sources(self, data: Any) -> None:
         if not self._file_keys(data, SOURCES_FILE):
@@ -1147,6 +1178,11 @@ def _data_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     while out and out[-1] in _UNION_TAGS:
         out.pop()
     return tuple(out)
+
+
+@functools.cache
+def _muscle_regions() -> TypeAdapter[tuple[str, ...]]:
+    return TypeAdapter(MuscleRegions)
 
 
 @functools.cache

@@ -96,16 +96,18 @@ def not_screened_line(record: Record, ruleset: Ruleset) -> str | None:
 
 def withheld_lines(record: Record, ruleset: Ruleset) -> list[str]:
     """One line per raised flag that kept suggestions back: what, and why."""
-    by_flag: dict[str, tuple[list[str], list[str]]] = {}
+    by_flag: dict[str, tuple[list[str], list[str], list[str]]] = {}
     for cause in record.get("causes") or ():
         for entry in cause.get("withheld") or ():
-            regions, tests = by_flag.setdefault(entry["flag"], ([], []))
-            target = regions if entry["kind"] == "muscles_to_palpate" else tests
+            regions, tests, muscles = by_flag.setdefault(entry["flag"], ([], [], []))
+            target = tests
+            if entry["kind"] == "muscles_to_palpate":  # a pain region, or a muscle lying there
+                target = regions if entry["item"] == entry["region"] else muscles
             if entry["item"] not in target:
                 target.append(entry["item"])
     flags = {flag["id"]: flag for flag in record.get("red_flags") or ()}
     lines = []
-    for flag_id, (regions, tests) in by_flag.items():
+    for flag_id, (regions, tests, muscles) in by_flag.items():
         flag = flags.get(flag_id, {})
         restricts = flag.get("restricts")
         where = (
@@ -116,6 +118,8 @@ def withheld_lines(record: Record, ruleset: Ruleset) -> list[str]:
         parts = []
         if regions:
             parts.append("muscles to palpate in " + ", ".join(r.replace("_", " ") for r in regions))
+        if muscles:
+            parts.append("muscles that lie in a restricted region: " + ", ".join(muscles))
         if tests:
             parts.append("hands-on tests: " + ", ".join(finding_label(ruleset, t) for t in tests))
         lines.append(
@@ -127,7 +131,7 @@ def withheld_lines(record: Record, ruleset: Ruleset) -> list[str]:
 
 def found_words(ruleset: Ruleset, finding_id: str, value: Any) -> str:
     """What was found, in words: "Slump test: negative", "Tingling: no", "Age: 71 years"."""
-    from nmt_assess.describe import value_words
+    from nmt_assess.plain_words import value_words
 
     finding = ruleset.findings.get(finding_id)
     label = finding.label if finding is not None else finding_id

@@ -9,6 +9,7 @@ handed to rich, so `[bold]` stays literal and an ESC cannot move the cursor.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -29,6 +30,9 @@ from nmt_assess.writers.base import (
     withheld_lines,
 )
 from nmt_assess.writers.sanitize import printable
+
+if TYPE_CHECKING:
+    from nmt_assess.whatif import WhatIf
 
 _ACTION_STYLE = {
     Action.emergency: "bold white on red",
@@ -229,3 +233,41 @@ def _label(finding_id: str, ruleset: Ruleset) -> str:
 
 def _words(identifier: str) -> str:
     return identifier.replace("_", " ")
+
+
+def render_what_if(ruleset: Ruleset, result: WhatIf) -> Group:
+    """The what-if comparison: each cause before and after, and the rules that moved it."""
+    from nmt_assess.plain_words import value_words
+
+    described = "; ".join(
+        f"{ruleset.findings[f].label}: {'unknown' if v is None else value_words(v)}"
+        for f, v in result.changes.items()
+    )
+    table = Table(box=None, pad_edge=False)
+    for column in ("Cause", "Before", "After", "Change", "Rank", "Rules that moved it"):
+        table.add_column(column)
+    for delta in result.deltas:
+        moved = [f"+{_short(r)}" for r in delta["rules_added"]]
+        moved += [f"-{_short(r)}" for r in delta["rules_removed"]]
+        moved += [f"~{_short(r)}" for r in delta["rules_changed"]]
+        style = "green" if delta["change"] > 0 else "red" if delta["change"] < 0 else "dim"
+        table.add_row(
+            delta["title"],
+            f"{delta['probability_before']:.2f}",
+            f"{delta['probability_after']:.2f}",
+            f"[{style}]{delta['change']:+.2f}[/{style}]",
+            f"{delta['rank_before']} -> {delta['rank_after']}",
+            ", ".join(moved) or "-",
+        )
+    variant = result.variant
+    flags = ", ".join(f["title"] for f in variant["red_flags"]) or "none"
+    return Group(
+        Text.from_markup(f"[bold]What if[/bold] {described}"),
+        table,
+        Text(f"Red flags in the variant: {flags}"),
+        Text.from_markup(f"[dim italic]{variant['disclaimer']}[/dim italic]"),
+    )
+
+
+def _short(rule_id: str) -> str:
+    return rule_id.split(".", 1)[-1]

@@ -7,8 +7,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from nmt_assess.describe import condition_words, strength_words, value_words
 from nmt_assess.models import Cause, RedFlag, Rule, Ruleset
+from nmt_assess.plain_words import condition_words, strength_words, value_words
 from nmt_assess.problems import did_you_mean
 
 

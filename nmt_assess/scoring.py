@@ -1,0 +1,201 @@
+"""Scoring from paths, as `nmt-assess score` does for a batch: expand the paths, check the
+output and the CSV columns before reading, then stream every record through the scorer and
+the chosen writer. The library face of the score command: no terminal, no typer.
+
+    from nmt_assess import load_ruleset, score_inputs
+    summary = score_inputs(["exports/"], load_ruleset(), output="out.jsonl", format="jsonl")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, TextIO
+
+from nmt_assess.writers.formats import OutputFormat
+
+if TYPE_CHECKING:
+    from nmt_assess.batch import Record, Tally
+    from nmt_assess.models import Ruleset
+    from nmt_assess.readers.csv_reader import ColumnMap
+    from nmt_assess.readers.inputs import Input
+    from nmt_assess.writers.files import OutputTarget
+
+#: The output format an --output file's suffix asks for.
+SUFFIX_FORMAT = {
+    ".json": OutputFormat.json,
+    ".jsonl": OutputFormat.jsonl,
+    ".csv": OutputFormat.csv,
+    ".md": OutputFormat.markdown,
+    ".html": OutputFormat.html,
+    ".htm": OutputFormat.html,
+}
+
+Progress = Callable[[Iterator["Record"]], Iterator["Record"]]
+
+
+def is_single_intake(inputs: Sequence[Input], output_format: OutputFormat | None) -> bool:
+    """One YAML or JSON intake file, shown explained (text) or as one JSON document."""
+    return (
+        len(inputs) == 1
+        and inputs[0].kind in ("yaml", "json")
+        and output_format in (None, OutputFormat.text, OutputFormat.json)
+    )
+
+
+def default_batch_format(output: Path | None, terminal: bool) -> OutputFormat:
+    """The --output file's suffix decides; else a table for a person, JSON Lines for a pipe."""
+    if output is not None:
+        return SUFFIX_FORMAT.get(output.suffix.lower(), OutputFormat.jsonl)
+    return OutputFormat.table if terminal else OutputFormat.jsonl
+
+
+def find_inputs(paths: Sequence[str], input_format: str | None = None) -> list[Input]:
+    """The intake files that `paths` (files, folders, globs, `-`) name. Raises InputError for
+    one that cannot be read, NoIntakes when they name none."""
+    from nmt_assess.readers.inputs import expand_inputs
+
+    inputs = expand_inputs(list(paths), input_format)
+    if not inputs:
+        raise NoIntakes(paths)
+    return inputs
+
+
+class NoIntakes(Exception):
+    """The paths name no intake file: nothing was scored."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        super().__init__(
+            f"no intake files in {', '.join(paths)} "
+            "(looked for .yaml .yml .json .jsonl .csv); nothing was scored"
+        )
+
+
+def checked_output(
+    output: Path, inputs: Sequence[Input], column_map: Path | None, packs: Sequence[Path]
+) -> OutputTarget:
+    """The output file, checked before anything is read: raises OutputError for one that
+    cannot be written or that is any file the run reads (an input, the map, a pack's file)."""
+    from nmt_assess.writers.files import output_target
+
+    read, stdin_is_input = _files_read(inputs, column_map, packs)
+    return output_target(output, read, stdin_is_input)
+
+
+def checked_stdout(inputs: Sequence[Input], column_map: Path | None, packs: Sequence[Path]) -> None:
+    """Standard output, checked before anything is read like an output file: redirected onto
+    a file the run reads (`1<>day.jsonl`, `>> day.jsonl`) it raises OutputError."""
+    from nmt_assess.writers.files import check_stdout
+
+    check_stdout(*_files_read(inputs, column_map, packs))
+
+
+def _files_read(
+    inputs: Sequence[Input], column_map: Path | None, packs: Sequence[Path]
+) -> tuple[list[Path], bool]:
+    """Every file the run reads, and whether standard input is one of the inputs."""
+    from nmt_assess.ruleset import default_pack_dir
+
+    read = [source.path for source in inputs if source.path is not None]
+    if column_map is not None:
+        read.append(column_map)
+    for folder in [default_pack_dir(), *packs]:
+        if folder.is_dir():
+            read.extend(path for path in folder.rglob("*") if path.is_file())
+        elif folder.is_file():
+            read.append(folder)
+    return read, any(source.path is None for source in inputs)
+
+
+def score_sources(
+    inputs: Iterable[Input],
+    ruleset: Ruleset,
+    column_map: ColumnMap,
+    output_format: OutputFormat,
+    output: OutputTarget | TextIO | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    stdin: BinaryIO | None = None,
+) -> Tally:
+    """Every record of every input, scored and written in input order; the summary keeps the
+    readers' notices (e.g. a CSV's skipped rows)."""
+    from nmt_assess.batch import default_jobs
+    from nmt_assess.readers.inputs import read_records
+
+    notices: list[str] = []
+    stream = stdin if stdin is not None else sys.stdin.buffer
+    records = (
+        record
+        for source in inputs
+        for record in read_records(source, ruleset.findings, column_map, stream, notices)
+    )
+    summary = score_records(
+        records, ruleset, output_format, output, jobs or default_jobs(), progress
+    )
+    summary.notices.extend(notices)
+    return summary
+
+
+def score_records(
+    records: Iterable[object],
+    ruleset: Ruleset,
+    output_format: OutputFormat,
+    output: OutputTarget | TextIO | None,
+    jobs: int,
+    progress: Progress | None = None,
+) -> Tally:
+    """Read records scored with up to `jobs` processes and written by the format's writer."""
+    from nmt_assess.batch import Tally, score_stream
+    from nmt_assess.writers.formats import batch_writer_class
+
+    summary = Tally()
+    writer_class = batch_writer_class(output_format)
+    with _opened(output) as out:
+        writer = writer_class(out, ruleset)
+        writer.begin()
+        only_jsonl = output_format is OutputFormat.jsonl
+        scored = score_stream(records, ruleset, jobs, only_jsonl)  # type: ignore[arg-type]
+        # closing stops the worker processes now, not whenever the generator is collected
+        with contextlib.closing(scored):
+            for record in progress(scored) if progress else scored:
+                summary.add(record)
+                writer.write(record)
+        writer.end()
+    return summary
+
+
+def score_inputs(
+    paths: Sequence[str | Path],
+    ruleset: Ruleset,
+    output: str | Path | TextIO | None = None,
+    format: OutputFormat | str = OutputFormat.jsonl,
+    jobs: int | None = None,
+    input_format: str | None = None,
+    column_map: str | Path | None = None,
+) -> Tally:
+    """Score every intake the paths name into `output` (a path, written atomically; an open
+    text file; or standard output) as `format`. Raises InputError, ProblemsError or
+    OutputError before anything is scored; returns the summary (scored, failed, red flags)."""
+    from nmt_assess.readers.csv_reader import ColumnMap, load_column_map
+    from nmt_assess.readers.inputs import check_csv_headers
+
+    inputs = find_inputs([str(path) for path in paths], input_format)
+    map_path = Path(column_map) if column_map is not None else None
+    target: OutputTarget | TextIO | None
+    if isinstance(output, str | Path):
+        target = checked_output(Path(output), inputs, map_path, [])
+    else:
+        target = output
+    mapping = load_column_map(map_path) if map_path else ColumnMap()
+    check_csv_headers(inputs, ruleset.findings, mapping)
+    return score_sources(inputs, ruleset, mapping, OutputFormat(format), target, jobs)
+
+
+def _opened(output: OutputTarget | TextIO | None) -> contextlib.AbstractContextManager[TextIO]:
+    from nmt_assess.writers.files import OutputTarget, open_output
+
+    if isinstance(output, OutputTarget):
+        return open_output(output)
+    return contextlib.nullcontext(output if output is not None else sys.stdout)
