@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -79,13 +79,18 @@ def read_case(path: Path, ruleset: Ruleset | None) -> Case | list[Problem]:
 
     The one case loader: `rules lint`, `rules test`, `practice` and `explain` all read cases
     through it, so a bad case file is the same located error everywhere."""
-    from nmt_assess.marked_yaml import YamlSyntaxError, load_marked, position_of
-    from nmt_assess.ruleset.loader import Place, report_validation_error, unreadable_value
+    from nmt_assess.marked_yaml import YamlSyntaxError, load_marked_all, position_of
+    from nmt_assess.ruleset.loader import (
+        Place,
+        report_validation_error,
+        unreadable_value,
+        without_knock_ons,
+    )
     from nmt_assess.validation import validate_intake
 
     label = str(path)
     try:
-        document = load_marked(path.read_bytes().decode("utf-8-sig"))
+        document, yaml_problems = load_marked_all(path.read_bytes().decode("utf-8-sig"))
     except YamlSyntaxError as error:
         check = "duplicate-key" if error.duplicate else "yaml-syntax"
         return [Problem(label, error.line, "yaml", error.message, col=error.col, check=check)]
@@ -99,10 +104,23 @@ def read_case(path: Path, ruleset: Ruleset | None) -> Case | list[Problem]:
         return [Problem(label, None, "yaml", "nested too deeply to read", check="yaml-syntax")]
     except ValueError as error:  # a value YAML cannot build, such as a 5,000-digit number
         return [Problem(label, None, "yaml", unreadable_value(error), check="yaml-syntax")]
+    # a duplicate key or a tag such as !!python/object: the case is refused, and the rest of
+    # the file is checked too, so that one lint lists every problem
+    problems: list[Problem] = [
+        Problem(
+            label,
+            error.line,
+            "yaml",
+            error.message,
+            col=error.col,
+            check="duplicate-key" if error.duplicate else "yaml-syntax",
+        )
+        for error in yaml_problems
+    ]
     if document is None:
         hint = "give the case, or delete the file"
-        return [Problem(label, 1, "file", "empty file", hint, col=1, check="case-schema")]
-    problems: list[Problem] = []
+        empty = Problem(label, 1, "file", "empty file", hint, col=1, check="case-schema")
+        return problems or [empty]
 
     def add(
         path_in_file: tuple[Any, ...], field: str, message: str, check: str, hint: str | None = None
@@ -114,7 +132,15 @@ def read_case(path: Path, ruleset: Ruleset | None) -> Case | list[Problem]:
         case = Case.model_validate(document)
     except ValidationError as error:
         report_validation_error(error, Place(label, document, (), ""), problems, "case-schema")
-        return problems
+        # with stand-ins for the fields that failed, its ids and findings are checked all the
+        # same (a `story: !!python/object` must not hide an unknown cause)
+        failed = {str(detail["loc"][0]) for detail in error.errors() if detail["loc"]}
+        if not isinstance(document, Mapping) or not failed <= _CASE_STAND_INS.keys():
+            return without_knock_ons(problems)
+        try:
+            case = Case.model_validate({**document, **{k: _CASE_STAND_INS[k] for k in failed}})
+        except ValidationError:
+            return without_knock_ons(problems)
     except RecursionError:
         return [Problem(label, None, "value", "nested too deeply", check="case-schema")]
     if case.id != path.stem:
@@ -142,7 +168,18 @@ def read_case(path: Path, ruleset: Ruleset | None) -> Case | list[Problem]:
     if isinstance(result, list):
         for problem in result:
             add(problem.path, problem.field, problem.message, "case-finding", problem.hint)
-    return problems or case
+    return without_knock_ons(problems) or case
+
+
+#: Stand-ins for the fields of a case that failed (and are reported) that nothing else reads.
+_CASE_STAND_INS: dict[str, Any] = {
+    "title": "",
+    "level": 1,
+    "story": "",
+    "note": "",
+    "date": None,
+    "findings": {},
+}
 
 
 def read_cases(packs: Sequence[Path], ruleset: Ruleset) -> tuple[dict[str, Case], list[Problem]]:

@@ -3,6 +3,12 @@
 Rule authors and intake writers need errors that name a line. The C loader is used when
 libyaml is present; duplicate keys, which PyYAML would silently collapse, are rejected.
 
+A problem with one value (a duplicate key, a tag such as `!!python/object`, a number too long)
+does not stop the reading: `load_marked_all` collects each one, located, and goes on (the later
+value of a duplicate key is ignored, a value that cannot be built is None), so that `rules lint`
+lists them with every other problem of the file. `load_marked` raises the first of them: a file
+with any is still refused. A file that does not parse at all is one YamlSyntaxError.
+
 The loader is also the guard against hostile files, for intakes, column maps and packs alike:
 aliases may add at most ALIAS_BUDGET values to what the file spells out (a 13-line "billion
 laughs" would otherwise expand to a billion), nesting is capped at MAX_DEPTH, a number of more
@@ -10,8 +16,10 @@ than MAX_DIGITS digits is refused, and a UTF-8 byte-order mark is ignored. Each 
 YamlSyntaxError, never an exception from deep inside PyYAML.
 
 Plain scalars are kept as written beside their YAML 1.1 value (`plain_texts`, `key_texts`): an
-id `0123`, `12:30` or `yes` is text to the user, not 83, 750 or true. Timestamps are not
-converted: a date is checked by whoever reads it, as ISO text.
+id `0123`, `12:30` or `yes` is text to the user, not 83, 750 or true. A mapping key that is a
+plain scalar is its text as written (`yes:` is the key 'yes', `on:` beside it is another key):
+keys name things (findings, rules, columns, answer words). Timestamps are not converted: a date
+is checked by whoever reads it, as ISO text.
 """
 
 from __future__ import annotations
@@ -59,10 +67,68 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
     pass
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        #: the problems found while building values, in file order
+        self.problems: list[YamlSyntaxError] = []
+        #: for each node being composed, whether it is a mapping key
+        self._is_key: list[bool] = []
+
+    # --- keys as written ------------------------------------------------------------------
+
+    def descend_resolver(self, current_node: yaml.Node | None, current_index: Any) -> None:
+        # the composer gives a mapping key the index None (a value gets its key node)
+        self._is_key.append(isinstance(current_node, yaml.MappingNode) and current_index is None)
+        super().descend_resolver(current_node, current_index)
+
+    def ascend_resolver(self) -> None:
+        if self._is_key:
+            self._is_key.pop()
+        super().ascend_resolver()
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        tag: str = super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode and implicit[0] and self._is_key and self._is_key[-1]:
+            return tag if tag == _MERGE_TAG else _STR_TAG  # `<<` still merges
+        return tag
+
+    # --- values: a problem is collected, and the value is None ----------------------------
+
     def construct_document(self, node: yaml.Node) -> Any:
         _check_shape(node)
-        return super().construct_document(node)
+        # deep: every value is built inside construct_object, where its problems are caught
+        data = self.construct_object(node, deep=True)
+        self.constructed_objects.clear()
+        self.recursive_objects.clear()
+        self.deep_construct = False
+        return data
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            return self.constructed_objects[node]
+        old_deep = self.deep_construct
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark or node.start_mark
+            message = error.problem or error.context or "invalid YAML"
+            self._collect(message, mark, duplicate=isinstance(error, DuplicateKeyError))
+        except (ValueError, TypeError, OverflowError) as error:  # such as `!!float abc`
+            self._collect(f"cannot read {_short(node)} ({type(error).__name__})", node.start_mark)
+        self.recursive_objects.pop(node, None)
+        self.deep_construct = old_deep
+        self.constructed_objects[node] = None  # an alias to it is None too, reported once
+        return None
+
+    def _collect(self, message: str, mark: Any, duplicate: bool = False) -> None:
+        self.problems.append(
+            YamlSyntaxError(_one_line(message), mark.line + 1, mark.column + 1, duplicate)
+        )
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> MarkedDict:
         self.flatten_mapping(node)
@@ -74,13 +140,17 @@ class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         mapping.key_texts = {}
         mapping.plain_texts = {}
         for key_node, value_node in node.value:
+            found = len(self.problems)
             key = self.construct_object(key_node, deep=True)
+            if len(self.problems) > found:
+                continue  # a key that cannot be built: reported, the pair is left out
             if not isinstance(key, Hashable):
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a plain value", key_node.start_mark
-                )
+                self._collect("a mapping key must be a plain value", key_node.start_mark)
+                continue
             if key in mapping:
-                raise DuplicateKeyError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+                self._collect(f"duplicate key '{key}'", key_node.start_mark, duplicate=True)
+                self.construct_object(value_node, deep=True)  # its own problems; then ignored
+                continue
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.key_lines[key] = key_node.start_mark.line + 1
             mapping.key_cols[key] = key_node.start_mark.column + 1
@@ -197,9 +267,21 @@ class YamlSyntaxError(ValueError):
 
 
 def load_marked(text: str) -> Any:
-    """Parse one YAML document into MarkedDict / MarkedList values."""
+    """Parse one YAML document into MarkedDict / MarkedList values; the first problem of the
+    file, if any, is raised as a YamlSyntaxError."""
+    document, problems = load_marked_all(text)
+    if problems:
+        raise problems[0]
+    return document
+
+
+def load_marked_all(text: str) -> tuple[Any, list[YamlSyntaxError]]:
+    """One YAML document, and every problem with a value of it, located, in file order (the
+    later value of a duplicate key left out, a value that cannot be built None). A file that
+    does not parse, or breaks a limit of the whole (aliases, depth), raises YamlSyntaxError."""
+    loader = _MarkingLoader(text.removeprefix("\ufeff"))
     try:
-        return yaml.load(text.removeprefix("\ufeff"), Loader=_MarkingLoader)
+        return loader.get_single_data(), loader.problems
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = _one_line(error.problem or error.context or "invalid YAML")
@@ -215,10 +297,19 @@ def load_marked(text: str) -> Any:
         raise YamlSyntaxError(_one_line(str(error).splitlines()[0]), line) from None
     except (ValueError, RecursionError, MemoryError) as error:  # from a constructor, unlocated
         raise YamlSyntaxError(f"cannot be read ({type(error).__name__})", None) from None
+    finally:
+        loader.dispose()
 
 
 def _one_line(message: str) -> str:
     return " ".join(message.split())
+
+
+def _short(node: yaml.Node) -> str:
+    value = node.value if isinstance(node, yaml.ScalarNode) else "a value"
+    tag = node.tag.removeprefix("tag:yaml.org,2002:")
+    text = repr(value) if isinstance(node, yaml.ScalarNode) else value
+    return f"{text if len(text) <= 40 else text[:37] + '...'} as {tag}"
 
 
 def position_of(data: Any, path: Sequence[Hashable]) -> tuple[int | None, int | None]:

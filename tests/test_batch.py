@@ -157,7 +157,7 @@ def test_csv_export_with_a_column_map() -> None:
     result = run(str(BATCH / "export.csv"), "--map", str(BATCH / "export-map.yaml"), "-f", "jsonl")
     records = jsonl(result.stdout)
     assert [r["intake_id"] for r in records] == ["F-1", "F-2"]
-    assert [f["id"] for f in records[1]["red_flags"]] == ["dvt_signs"]
+    assert [f["id"] for f in records[1]["red_flags"]] == ["deep_vein_thrombosis", "recent_surgery"]
     assert result.exit_code == 0
 
 
@@ -284,7 +284,7 @@ def test_csv_output_has_each_cause_and_the_flags() -> None:
     assert rows[0]["top_cause"] == "nerve_compression"
     assert rows[0]["nerve_compression_rank"] == "1"
     assert rows[3]["red_flag_action"] == "urgent"
-    assert rows[3]["red_flags"] == "dvt_signs"
+    assert rows[3]["red_flags"] == "deep_vein_thrombosis;recent_surgery"
     assert rows[1]["errors"] == "finding 'tinglng': unknown finding (did you mean 'tingling'?)"
 
 

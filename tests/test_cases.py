@@ -43,9 +43,13 @@ def test_unmet_expectations_names_each_failure(ruleset: Ruleset) -> None:
     path = CASES_DIR / "cts-keyboard-worker.yaml"
     assessment = score(ruleset, read_intake_file(path, ruleset))
     wrong = load_case(path).expect.model_copy(
-        update={"top": ("ischemia",), "top_two": ("ischemia",), "red_flags": ("dvt_signs",)}
+        update={
+            "top": ("ischemia",),
+            "top_two": ("ischemia",),
+            "red_flags": ("deep_vein_thrombosis",),
+        }
     )
     failures = unmet_expectations(assessment, wrong)
     assert failures[0] == "top cause is nerve_compression, expected ischemia"
     assert failures[1].startswith("ischemia ranks ")
-    assert failures[2] == "red flag dvt_signs was not raised"
+    assert failures[2] == "red flag deep_vein_thrombosis was not raised"

@@ -86,7 +86,12 @@ def _satisfy(condition: Condition, ruleset: Ruleset) -> dict[str, Any]:
     if isinstance(condition, FindingTest):
         return {condition.finding: _satisfying_value(condition, ruleset)}
     if isinstance(condition, AllOf):
-        return {k: v for part in condition.all for k, v in _satisfy(part, ruleset).items()}
+        answers: dict[str, Any] = {}
+        for part in condition.all:
+            for key, value in _satisfy(part, ruleset).items():
+                both = isinstance(value, list) and isinstance(answers.get(key), list)
+                answers[key] = sorted({*answers[key], *value}) if both else value
+        return answers
     if isinstance(condition, AnyOf):
         return _satisfy(condition.any[0], ruleset)
     if isinstance(condition, AtLeast):
@@ -102,6 +107,12 @@ def _satisfying_value(test: FindingTest, ruleset: Ruleset) -> Any:
         return int(test.gt) + 1
     if test.gte is not None:
         return int(test.gte)
+    if test.lt is not None:
+        return int(test.lt) - 1
+    if test.lte is not None:
+        return int(test.lte)
+    if test.in_:
+        return test.in_[0]
     if test.any_of or test.all_of:
         return list(test.any_of or test.all_of or ())
     if finding.type is FindingType.yes_no:

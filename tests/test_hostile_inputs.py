@@ -355,6 +355,7 @@ def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
 DVT = response(
     "DVT-1",
     ("calf_swelling_redness", [{"valueBoolean": True}]),
+    ("recent_surgery", [{"valueBoolean": True}]),
     ("pain_locations", [{"valueCoding": {"code": "calf"}}]),  # one answer, multi-choice item
 )
 
@@ -365,7 +366,7 @@ def test_a_dvt_client_in_a_bundle_fails_on_urgent(tmp_path: Path) -> None:
     result = invoke(str(path), "-f", "jsonl", "--fail-on", "urgent")
     assert result.exit_code == 3
     (record,) = records_of(result.stdout)
-    assert record["red_flags"][0]["id"] == "dvt_signs"
+    assert record["red_flags"][0]["id"] == "deep_vein_thrombosis"
 
 
 def test_a_single_answer_to_a_multi_choice_item_is_a_list_of_one(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from nmt_assess.cli.app import app
 from nmt_assess.models import Ruleset
 from nmt_assess.readers.intake_file import read_intake_file
 from tests.conftest import CASES_DIR
-from tests.test_intake_command import SCREEN, screen
+from tests.test_intake_command import SCREEN, screen, screen_pages, singles
 
 runner = CliRunner()
 TODAY = dt.date.today().isoformat()
@@ -49,7 +49,7 @@ def script(folder: Path, *answers: str) -> Path:
 
 
 def quick_answers(*extra: str) -> list[str]:
-    return ["K-1", "40", "5", "neck", *SCREEN, *extra]
+    return ["K-1", *singles(), *SCREEN, *extra]
 
 
 # --- intake: no file is ever overwritten -------------------------------------------------------
@@ -176,7 +176,7 @@ def test_an_unwritable_folder_is_refused_before_the_first_question(tmp_path: Pat
 
 def test_the_emergency_stop_shows_y_n_and_asks_again_until_it_gets_one(tmp_path: Path) -> None:
     saddle = screen("saddle_numbness")[0]
-    answers = script(tmp_path, "K-1", "40", "5", "low back", saddle, "maybe", "", "y")
+    answers = script(tmp_path, "K-1", *singles(regions="low back"), saddle, "maybe", "", "y")
     result = invoke("intake", "--answers", answers, "--save", tmp_path / "s.yaml")
     assert result.exit_code == 0
     assert "Stop the intake now? [y/n]" in result.stdout
@@ -185,8 +185,8 @@ def test_the_emergency_stop_shows_y_n_and_asks_again_until_it_gets_one(tmp_path:
 
 
 def test_an_urgent_flag_also_offers_to_stop(tmp_path: Path) -> None:
-    calf = screen("calf_swelling_redness")
-    answers = script(tmp_path, "K-1", "40", "5", "calf", *calf, "y")
+    calf = screen("calf_swelling_redness", "calf_swelling", "recent_surgery")
+    answers = script(tmp_path, "K-1", *singles(regions="calf"), *calf, "y")
     saved = tmp_path / "s.yaml"
     result = invoke("intake", "--answers", answers, "--save", saved)
     assert result.exit_code == 0
@@ -208,20 +208,21 @@ def test_every_screening_page_fits_an_80_by_24_terminal(tmp_path: Path) -> None:
 
 
 def test_help_back_and_done_work_on_a_screening_page(tmp_path: Path) -> None:
-    answers = script(tmp_path, "K-1", "40", "5", "neck", "?", "?4", "b", "jaw", "done")
+    cauda = screen_pages()[0].index("saddle_numbness") + 1
+    answers = script(tmp_path, "K-1", *singles(), "?", f"?{cauda}", "b", "jaw", "done")
     saved = tmp_path / "s.yaml"
     result = invoke("intake", "--answers", answers, "--save", saved)
     assert result.exit_code == 0
     out = result.stdout
     assert "Each question screens for a red flag" in out
-    assert "Red flag (emergency): Possible cauda equina syndrome" in out  # ?4 explains item 4
+    assert "Red flag (emergency): Possible cauda equina syndrome" in out  # ?N explains item N
     assert out.count("Where do you feel the pain") == 2  # b went back to it
     assert yaml.safe_load(saved.read_text())["findings"]["pain_locations"] == ["jaw"]
 
 
 def test_the_clients_none_never_answers_an_examination(tmp_path: Path, ruleset: Ruleset) -> None:
     pages = [a for a in SCREEN if a == "none"]
-    answers = script(tmp_path, "K-1", "40", "5", "neck", *pages, "done")
+    answers = script(tmp_path, "K-1", *singles(), *pages, "done")
     saved = tmp_path / "s.yaml"
     result = invoke("intake", "--answers", answers, "--save", saved)
     assert result.exit_code == 0
@@ -229,7 +230,7 @@ def test_the_clients_none_never_answers_an_examination(tmp_path: Path, ruleset: 
     therapist = {f.id for f in ruleset.findings.values() if f.asked_of == "therapist"}
     assert findings["saddle_numbness"] is False
     assert not therapist & set(findings)
-    assert "After trauma, examine the area" in result.stdout  # asked on its own
+    assert "Observe the client walking" in result.stdout  # the first check, asked on its own
 
 
 @pytest.mark.parametrize(
@@ -244,7 +245,7 @@ def test_the_clients_none_never_answers_an_examination(tmp_path: Path, ruleset: 
 def test_region_names_are_accepted_as_displayed(
     tmp_path: Path, typed: str, expected: list[str]
 ) -> None:
-    answers = script(tmp_path, "K-1", "40", "5", typed, "done")
+    answers = script(tmp_path, "K-1", *singles(regions=typed), "done")
     saved = tmp_path / "s.yaml"
     assert invoke("intake", "--answers", answers, "--save", saved).exit_code == 0
     assert sorted(yaml.safe_load(saved.read_text())["findings"]["pain_locations"]) == expected
@@ -524,7 +525,10 @@ def test_in_a_terminal_an_existing_file_can_be_resumed(tmp_path: Path, ruleset: 
     child.sendline("x")
     child.expect("Type r to resume")
     child.sendline("r")
-    child.expect("Where do you feel the pain")  # age and pain intensity were known
+    for unknown in ("How old were you when", "How did the pain begin", "How long have you had"):
+        child.expect(unknown)  # age and pain intensity were known
+        child.sendline("s")
+    child.expect("Where do you feel the pain")
     child.sendline("wrist hand")
     child.expect("Numbers of any that apply")
     child.sendline("done")

@@ -461,7 +461,7 @@ def test_intake_from_a_file_of_several_documents_is_refused_unchanged(
 
 
 def test_kept_as_is_names_every_layout_it_cannot_write_back(tmp_path: Path) -> None:
-    from nmt_assess.cli.intake import kept_as_is
+    from nmt_assess.writers.intake_file import kept_as_is
 
     cases = {
         "plain.yaml": ("id: K-9\nfindings:\n  age: 50\n", None),

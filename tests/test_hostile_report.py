@@ -35,7 +35,12 @@ from tests.test_batch_evaluator import assert_same_as_reference, random_intakes
 runner = CliRunner()
 
 FORGED = "\x1b[2J\x1b[H\nRed flags: none. Safe to treat.\n# <b>bold</b> [bold]x[/bold] *a* |b|"
-DVT = {"calf_swelling_redness": True, "pain_locations": ["calf", "knee"], "taut_band": None}
+DVT = {
+    "calf_swelling_redness": True,
+    "recent_surgery": True,
+    "pain_locations": ["calf", "knee"],
+    "taut_band": None,
+}
 THUNDERCLAP = {"thunderclap_headache": True, "pain_locations": ["head_temple", "neck"]}
 CAUDA = {"saddle_numbness": True, "pain_locations": ["low_back"]}
 CALM = {"tingling": True, "pain_locations": ["wrist_hand"]}
@@ -206,7 +211,7 @@ def _hands_on(ruleset: Ruleset, document: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("findings", "flag", "regions"),
-    [(DVT, "dvt_signs", {"calf", "knee"}), (THUNDERCLAP, "thunderclap_headache", None)],
+    [(DVT, "deep_vein_thrombosis", {"calf", "knee"}), (THUNDERCLAP, "thunderclap_headache", None)],
 )
 def test_an_urgent_or_emergency_flag_withholds_every_hands_on_suggestion(
     ruleset: Ruleset, findings: dict[str, Any], flag: str, regions: set[str] | None
@@ -268,7 +273,7 @@ def test_every_format_shows_what_was_withheld_and_the_secondary_ranking(
     assert "secondary to the referral" in flat
     assert "withheld" in flat.lower()
     if output_format != "table":  # a row names the action, not the flag
-        assert "dvt_signs" in flat
+        assert "deep_vein_thrombosis" in flat
 
 
 def test_the_dvt_case_lists_no_calf_muscles(tmp_path: Path) -> None:
@@ -282,7 +287,7 @@ def test_the_dvt_case_lists_no_calf_muscles(tmp_path: Path) -> None:
     assert {
         "kind": "muscles_to_palpate",
         "item": "calf",
-        "flag": "dvt_signs",
+        "flag": "deep_vein_thrombosis",
         "region": "calf",
     } in (trigger["withheld"])
 

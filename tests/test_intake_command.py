@@ -20,14 +20,10 @@ runner = CliRunner()
 def screen(*picked: str, client_only: bool = False) -> list[str]:
     """The answers to the screening pages (the numbers of `picked` on each page, else none),
     then "n" to each of the therapist's screening checks."""
-    from rich.console import Console
-
-    from nmt_assess.cli.intake import IntakeSession
     from nmt_assess.ruleset import load_ruleset
+    from nmt_assess.session import IntakeSession
 
-    session = IntakeSession(
-        load_ruleset(), Console(width=80), iter(()), client_only=client_only, adaptive=True
-    )
+    session = IntakeSession(load_ruleset(), client_only=client_only, width=80)
     answers = []
     for step in session.screening_steps():
         if isinstance(step, tuple):
@@ -39,6 +35,40 @@ def screen(*picked: str, client_only: bool = False) -> list[str]:
 
 
 SCREEN = screen()  # every screening page and check: nothing applies
+
+
+def screen_pages() -> list[tuple[str, ...]]:
+    """The client's screening pages, each the ids it lists."""
+    from rich.console import Console
+
+    from nmt_assess.cli.intake import IntakeSession
+    from nmt_assess.ruleset import load_ruleset
+
+    session = IntakeSession(
+        load_ruleset(), Console(width=80), iter(()), client_only=False, adaptive=True
+    )
+    return [step for step in session.screening_steps() if isinstance(step, tuple)]
+
+
+def singles(
+    age: str = "40", pain: str = "5", regions: str = "neck", client_only: bool = False
+) -> list[str]:
+    """The answers to the red-flag questions that are not yes/no, asked first one by one: age,
+    pain and regions as given, "s" (skip) for the others (onset, duration, measurements)."""
+    from rich.console import Console
+
+    from nmt_assess.cli.intake import IntakeSession
+    from nmt_assess.ruleset import load_ruleset
+
+    session = IntakeSession(
+        load_ruleset(), Console(width=80), iter(()), client_only=client_only, adaptive=True
+    )
+    given = {"age": age, "pain_intensity": pain, "pain_locations": regions}
+    return [
+        given.get(step, "s")
+        for step in session.screening_steps()
+        if isinstance(step, str) and session.ruleset.findings[step].type.value != "yes_no"
+    ]
 
 
 def run_intake(tmp_path: Path, answers: list[str], *options: str) -> tuple[object, Path]:
@@ -55,9 +85,12 @@ def saved_findings(path: Path) -> dict[str, object]:
     return yaml.safe_load(path.read_text())["findings"]
 
 
-def full_screening(age: str = "40", pain: str = "5", regions: str = "neck") -> list[str]:
+def full_screening(
+    age: str = "40", pain: str = "5", regions: str = "neck", client_only: bool = False
+) -> list[str]:
     """Client id, then the red-flag questions that are not yes/no, then the screening pages."""
-    return ["K-1", age, pain, regions, *SCREEN]
+    screening = screen(client_only=True) if client_only else SCREEN
+    return ["K-1", *singles(age, pain, regions, client_only), *screening]
 
 
 def test_screening_comes_first_and_none_answers_every_flag_question_no(
@@ -75,15 +108,15 @@ def test_screening_comes_first_and_none_answers_every_flag_question_no(
 
 
 def test_a_raised_flag_is_shown_at_once(tmp_path: Path, ruleset: Ruleset) -> None:
-    calf = screen("calf_swelling_redness")
-    result, _ = run_intake(tmp_path, ["K-1", "40", "5", "neck", *calf, "n", "done"])
+    calf = screen("calf_swelling", "recent_surgery")  # a swollen calf with a Wells risk factor
+    result, _ = run_intake(tmp_path, ["K-1", *singles(), *calf, "n", "done"])
     assert "RED FLAG: URGENT" in result.stdout
     assert "Possible deep-vein thrombosis" in result.stdout
 
 
 def test_an_emergency_flag_offers_to_stop_the_intake(tmp_path: Path, ruleset: Ruleset) -> None:
     saddle = screen("saddle_numbness")
-    result, saved = run_intake(tmp_path, ["K-1", "40", "5", "low_back", saddle[0], "y"])
+    result, saved = run_intake(tmp_path, ["K-1", *singles(regions="low_back"), saddle[0], "y"])
     assert "RED FLAG: EMERGENCY" in result.stdout
     assert "Stop the intake now?" in result.stdout
     assert result.stdout.index("RED FLAGS: refer before any treatment") > result.stdout.index(
@@ -101,8 +134,12 @@ def test_each_answer_type_back_skip_why_and_invalid_input(tmp_path: Path) -> Non
         "K-1",
         "sixty",
         "61",
+        "s",  # age at onset
+        "s",  # calf circumference
         "12",
         "7",
+        "s",  # pain onset
+        "s",  # pain duration
         "neck, 1",
         *SCREEN,
         "?",
@@ -130,22 +167,21 @@ def test_each_answer_type_back_skip_why_and_invalid_input(tmp_path: Path) -> Non
 
 def test_choices_by_number_or_name_and_multi_choice_none(tmp_path: Path) -> None:
     # --full, client only: history first. Answer history quickly, then the complaint questions.
+    # Onset and duration are red-flag questions (new or long-standing), so screening asks them.
     answers = [
         "K-1",
         "30",
+        "s",  # age at onset
         "4",
+        "2",
+        "chronic",
         "none",
         *screen(client_only=True),
         "n",
         "n",
         "n",
-        "n",
-        "n",
-        "n",
         "3",
         "n",
-        "2",
-        "chronic",
         "none",
         "done",
     ]
@@ -158,7 +194,9 @@ def test_choices_by_number_or_name_and_multi_choice_none(tmp_path: Path) -> None
 
 
 def test_client_only_never_asks_the_therapist(tmp_path: Path, ruleset: Ruleset) -> None:
-    result, saved = run_intake(tmp_path, [*full_screening(), *["n"] * 80], "--client-only")
+    result, saved = run_intake(
+        tmp_path, [*full_screening(client_only=True), *["n"] * 80], "--client-only"
+    )
     asked = set(saved_findings(saved))
     therapist = {f.id for f in ruleset.findings.values() if f.asked_of == "therapist"}
     assert asked & therapist == set()
@@ -181,7 +219,8 @@ def test_declining_the_offer_keeps_asking(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(nmt_assess.adaptive, "could_reorder_top_two", lambda *a, **k: False)
     _, saved = run_intake(tmp_path, [*full_screening(), "n", "y", "done"])
-    assert len(saved_findings(saved)) == len(_screening_ids()) + 1
+    skipped = singles().count("s")  # the red-flag questions full_screening skips
+    assert len(saved_findings(saved)) == len(_screening_ids()) - skipped + 1
 
 
 def _screening_ids() -> set[str]:
@@ -202,22 +241,23 @@ def test_input_ending_early_leaves_a_valid_partial_intake(tmp_path: Path, rulese
 def test_ctrl_c_keeps_every_answer_so_far(
     tmp_path: Path, ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nmt_assess.cli import intake as intake_module
+    from nmt_assess.cli.intake_terminal import Terminal
 
-    original = intake_module.IntakeSession.read
+    original = Terminal.read
     calls = {"n": 0}
 
-    def read_then_interrupt(self: intake_module.IntakeSession) -> str:
+    def read_then_interrupt(self: Terminal) -> str:
         calls["n"] += 1
         if calls["n"] > 3:
             raise KeyboardInterrupt
         return original(self)
 
-    monkeypatch.setattr(intake_module.IntakeSession, "read", read_then_interrupt)
+    monkeypatch.setattr(Terminal, "read", read_then_interrupt)
     result, saved = run_intake(tmp_path, [*full_screening()])
     assert result.exit_code == 130
     assert "Every answer so far is saved" in result.stdout
-    assert read_intake_file(saved, ruleset).findings == {"age": 40, "pain_intensity": 5}
+    # read: client id, age, age at onset (skipped), then the interrupt
+    assert read_intake_file(saved, ruleset).findings == {"age": 40}
 
 
 def test_resume_asks_only_what_is_unknown(tmp_path: Path, ruleset: Ruleset) -> None:
@@ -227,7 +267,8 @@ def test_resume_asks_only_what_is_unknown(tmp_path: Path, ruleset: Ruleset) -> N
         "  pain_locations: [neck]\n  sedentary_work: true\n"
     )
     script = tmp_path / "answers.txt"
-    script.write_text("\n".join([*SCREEN, "n", "done"]) + "\n")
+    # skip the red-flag questions still unknown (age at onset, calf, onset, duration)
+    script.write_text("\n".join(["s"] * 4 + [*SCREEN, "n", "done"]) + "\n")
     result = runner.invoke(
         app, ["intake", "--from", str(earlier), "--answers", str(script), "--full"]
     )
@@ -279,8 +320,14 @@ def test_a_real_terminal_session(tmp_path: Path, ruleset: Ruleset) -> None:
     child.sendline("PTY-1")
     child.expect("How old are you")
     child.sendline("45")
+    child.expect("How old were you when this pain first began")
+    child.sendline("s")
     child.expect("how bad is your pain")
     child.sendline("6")
+    child.expect("How did the pain begin")
+    child.sendline("s")
+    child.expect("How long have you had this pain")
+    child.sendline("s")
     child.expect("Where do you feel the pain")
     child.sendline("wrist_hand")
     while child.expect(["Numbers of any that apply", r"\[y/n/s\]"]) == 0:

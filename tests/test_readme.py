@@ -29,6 +29,7 @@ def test_the_section_shows_each_command() -> None:
         "grade_case(",
         "lint(",
         "run_cases(",
+        "IntakeSession(",
     ):
         assert call in code
 
@@ -44,4 +45,5 @@ def test_the_from_python_snippets_run(tmp_path: Path, monkeypatch: pytest.Monkey
         exec(compile(snippet, str(README), "exec"), namespace)
     summary = namespace["summary"]
     assert (summary.scored, summary.failed) == (2, 0)  # type: ignore[attr-defined]
+    assert namespace["session"].intake().findings["age"] == 45  # type: ignore[attr-defined]
     assert len((tmp_path / "scored.jsonl").read_text(encoding="utf-8").splitlines()) == 2

@@ -241,7 +241,7 @@ def test_a_pack_disables_a_rule(tmp_path: Path) -> None:
 
 
 def test_red_flags_of_the_default_pack_are_protected(tmp_path: Path) -> None:
-    pack = overlay(tmp_path, "lax", "disable: [dvt_signs]\n")
+    pack = overlay(tmp_path, "lax", "disable: [deep_vein_thrombosis]\n")
     with pytest.raises(ProblemsError, match="cannot be disabled"):
         load_ruleset([pack])
 

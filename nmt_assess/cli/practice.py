@@ -3,7 +3,6 @@ against the rules, then shown the rules' reasons and the case's teaching note.""
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from enum import Enum
@@ -14,7 +13,7 @@ import typer
 
 from nmt_assess.cli import exit_codes
 from nmt_assess.cli.options import RulesOption
-from nmt_assess.cli.safe_text import safe, safe_block
+from nmt_assess.cli.safe_text import safe
 from nmt_assess.teaching.practice import (
     Library,
     PracticeError,
@@ -26,7 +25,8 @@ from nmt_assess.teaching.practice import (
     parse_ranking,
     parse_support,
 )
-from nmt_assess.writers.sanitize import csv_cell, printable
+from nmt_assess.writers import practice_text as text
+from nmt_assess.writers.sanitize import printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -99,7 +99,7 @@ def practice(
         raise typer.Exit(exit_codes.SOME_FAILED if failed else exit_codes.OK)
     chosen = choose_case(library, case_id, cause, level, seed)
     if answer is None:
-        _present(console, ruleset, library, chosen)
+        _print(console, text.case_lines(ruleset, library, chosen))
         ranking, raised, backing = _ask(console, ruleset)
     else:
         ranking = parse_ranking(ruleset, answer)
@@ -112,69 +112,26 @@ def practice(
     graded = {**result.as_dict(), "case": handle}
     # the grade is printed before the log is touched: a bad log never costs the grade
     if output_format is PracticeFormat.text:
-        _show_grade(console, ruleset, chosen, result, assessment)
+        _print(console, text.grade_lines(ruleset, chosen, result, assessment))
     elif output_format is PracticeFormat.csv:
-        _write_csv([graded], _SINGLE_COLUMNS)
+        text.write_csv(sys.stdout, [graded], text.SINGLE_COLUMNS)
     else:
         sys.stdout.write(json.dumps(graded, indent=2) + "\n")
     sys.stdout.flush()
     _log(log_path, chosen, result)
 
 
-# --- cases ---------------------------------------------------------------------------------
-
-
-def _present(console: Console, ruleset: Ruleset, library: Library, case: Case) -> None:
-    """The case as a clinician reads it: the story and the findings in words. Never its id or
-    title, which can name the answer (both are shown with the grade)."""
-    from nmt_assess.plain_words import value_words
-
-    console.print(
-        f"\n[bold]Practice case {library.handle(case)}[/bold] [dim](level {case.level})[/dim]"
-    )
-    console.print(safe_block(case.story))
-    for section in ("screening", "history", "complaint", "examination"):
-        answered = [
-            (f, case.findings[f.id])
-            for f in ruleset.findings.values()
-            if f.section == section and case.findings.get(f.id) is not None
-        ]
-        if not answered:
-            continue
-        console.print(f"\n[bold]{section.capitalize()}[/bold]")
-        if section == "screening":  # mostly "no": one line for those, one each for the rest
-            denied = [f.label for f, value in answered if value is False]
-            answered = [(f, value) for f, value in answered if value is not False]
-            if denied:
-                console.print(f"  No to: {safe(', '.join(denied))}")
-        for finding, value in answered:
-            console.print(f"  {safe(finding.label)}: {safe(value_words(value))}")
-
-
-# --- answers -------------------------------------------------------------------------------
+def _print(console: Console, lines: list[Any]) -> None:
+    for line in lines:
+        console.print(line)
 
 
 def _ask(console: Console, ruleset: Ruleset) -> tuple[list[str], list[str], list[str]]:
-    console.print("\n[bold]Your analysis[/bold]")
-    for number, cause in enumerate(ruleset.causes, 1):
-        console.print(f"  {number}. {safe(cause.title)} [dim]({safe(cause.id)})[/dim]")
-    ranking = _ask_until(
-        console,
-        "Rank the five causes, best first (e.g. 2,1,3,5,4)",
-        lambda text: parse_ranking(ruleset, text),
-    )
-    for number, flag in enumerate(ruleset.red_flags, 1):
-        console.print(f"  {number:>2}. {safe(flag.title)} [dim]({flag.action.value})[/dim]")
-    raised = _ask_until(
-        console,
-        "Red flags you would act on (numbers or ids), or none",
-        lambda text: parse_flags(ruleset, text),
-    )
-    backing = _ask_until(
-        console,
-        "Optional: up to two finding ids that best support your top cause (Enter to skip)",
-        lambda text: parse_support(ruleset, text),
-    )
+    _print(console, text.cause_choices(ruleset))
+    ranking = _ask_until(console, text.RANKING_PROMPT, lambda typed: parse_ranking(ruleset, typed))
+    _print(console, text.flag_choices(ruleset))
+    raised = _ask_until(console, text.FLAGS_PROMPT, lambda typed: parse_flags(ruleset, typed))
+    backing = _ask_until(console, text.SUPPORT_PROMPT, lambda typed: parse_support(ruleset, typed))
     return ranking, raised, backing
 
 
@@ -182,56 +139,13 @@ def _ask_until(console: Console, prompt: str, parse: Any) -> Any:
     while True:
         console.print(prompt)
         try:
-            text = console.input("> ")
+            typed = console.input("> ")
         except EOFError:
             raise PracticeError("input ended before the answer was complete") from None
         try:
-            return parse(text)
+            return parse(typed)
         except PracticeError as error:
             console.print(f"[yellow]{safe(error)}[/yellow]")
-
-
-# --- grading -------------------------------------------------------------------------------
-
-
-def _show_grade(
-    console: Console, ruleset: Ruleset, case: Case, result: Grade, assessment: Any
-) -> None:
-    from nmt_assess.writers.terminal import render_assessment
-
-    titles = {cause.id: safe(cause.title) for cause in ruleset.causes}
-    console.print()
-    if result.serious_miss:
-        console.print(
-            "[bold white on red] SERIOUS MISS [/bold white on red] an emergency or urgent "
-            "red flag was not acted on: the referral comes before any ranking."
-        )
-    verdict = "[green]right[/green]" if result.top_correct else "[red]not the rules' choice[/red]"
-    console.print(
-        f"Top cause: {titles[result.top_given]} is {verdict}; "
-        f"the rules lead with {titles[result.top_expected]}."
-    )
-    console.print(f"Rank agreement: {result.rank_words()}.")
-    flag_titles = {flag.id: safe(flag.title) for flag in ruleset.red_flags}
-    for label, ids in (
-        ("caught", result.flags_caught),
-        ("missed", result.flags_missed),
-        ("not raised by the rules", result.flags_extra),
-    ):
-        if ids:
-            console.print(f"Red flags {label}: " + ", ".join(flag_titles[i] for i in ids))
-    if not (result.flags_caught or result.flags_missed or result.flags_extra):
-        console.print("Red flags: none raised, none named.")
-    if result.support_given:
-        console.print(
-            f"Your supporting findings: {safe(', '.join(result.support_given))}; the rules' "
-            f"strongest: {safe(', '.join(result.support_expected))}; matched: "
-            f"{safe(', '.join(result.support_matched) or 'none')}."
-        )
-    console.print("\n[bold]The rules' analysis[/bold]")
-    console.print(render_assessment(assessment, ruleset, top=2))
-    console.print(f"\n[bold]The case[/bold]: {safe(case.title)}")
-    console.print(f"[bold]Teaching note[/bold]: {safe_block(case.note)}")
 
 
 def _log(path: Path, case: Case, result: Grade) -> None:
@@ -260,55 +174,6 @@ def _log(path: Path, case: Case, result: Grade) -> None:
         )
 
 
-_SINGLE_COLUMNS = [
-    "case",
-    "passed",
-    "top_correct",
-    "top_given",
-    "top_expected",
-    "kendall_tau",
-    "serious_miss",
-    "flags_caught",
-    "flags_missed",
-    "flags_extra",
-    "support_given",
-    "support_matched",
-]
-_CLASS_COLUMNS = [
-    "student",
-    "line",
-    "case",
-    "passed",
-    "top_correct",
-    "top_given",
-    "top_expected",
-    "kendall_tau",
-    "serious_miss",
-    "flags_missed",
-    "flags_extra",
-    "support_matched",
-    "error",
-]
-
-
-def _write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """CSV on stdout; a text cell a spreadsheet would run as a formula is written as text
-    (numbers, such as a negative tau, are written as they are)."""
-    writer = csv.DictWriter(sys.stdout, columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _cell(value) for key, value in row.items() if value is not None})
-
-
-def _cell(value: Any) -> str:
-    """A number as it is; any other value as text through csv_cell (one row, no formula)."""
-    if isinstance(value, list):
-        return csv_cell(";".join(map(str, value)))
-    if isinstance(value, int | float):
-        return str(value)
-    return csv_cell(str(value))
-
-
 def _grade_class(
     ruleset: Ruleset, library: Library, path: Path, output_format: PracticeFormat
 ) -> bool:
@@ -317,7 +182,7 @@ def _grade_class(
     if output_format is PracticeFormat.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
-        _write_csv(rows, _CLASS_COLUMNS)
+        text.write_csv(sys.stdout, rows, text.CLASS_COLUMNS)
     return any(row["error"] for row in rows)
 
 
@@ -338,49 +203,7 @@ def _show_stats(console: Console, path: Path, output_format: PracticeFormat) -> 
     summary = summarise(attempts)
     if output_format is PracticeFormat.json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
-        return
-    if output_format is PracticeFormat.csv:
-        rows = [
-            {
-                "scope": "all",
-                "name": "",
-                "attempts": summary["attempts"],
-                "accuracy": summary["top_cause_accuracy"],
-            },
-            *(
-                {"scope": "cause", "name": name, **figures}
-                for name, figures in summary["by_cause"].items()
-            ),
-            *(
-                {"scope": "day", "name": name, **figures}
-                for name, figures in summary["by_day"].items()
-            ),
-        ]
-        _write_csv(rows, ["scope", "name", "attempts", "accuracy"])
-        return
-    if not attempts:
-        console.print(f"No practice attempts yet in {safe(path)}.")
-        return
-    console.print(
-        f"[bold]{summary['attempts']} attempt(s)[/bold]: top cause right in "
-        f"{summary['top_cause_accuracy']:.0%}; serious misses: {summary['serious_misses']}"
-    )
-    console.print("\n[bold]By cause[/bold] (the case's leading cause)")
-    for cause, figures in summary["by_cause"].items():
-        console.print(
-            f"  {safe(cause):<26} {_bar(figures['accuracy'])} {figures['accuracy']:.0%} "
-            f"of {figures['attempts']}"
-        )
-    console.print("\n[bold]Over time[/bold]")
-    for day, figures in summary["by_day"].items():
-        console.print(
-            f"  {safe(day)} {_bar(figures['accuracy'])} {figures['accuracy']:.0%} "
-            f"of {figures['attempts']}"
-        )
-    if summary["most_missed"]:
-        console.print(f"\nMost often missed: {safe(', '.join(summary['most_missed'][:3]))}")
-
-
-def _bar(share: float, width: int = 20) -> str:
-    filled = round(share * width)
-    return "█" * filled + "░" * (width - filled)
+    elif output_format is PracticeFormat.csv:
+        text.write_csv(sys.stdout, text.stats_rows(summary), text.STATS_COLUMNS)
+    else:
+        _print(console, text.stats_lines(summary, path))

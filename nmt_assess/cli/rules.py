@@ -177,28 +177,10 @@ def schema_command(
 @edge
 def list_command(packs: PacksArgument = None) -> None:
     """The effective rules and red flags, with the pack each came from."""
-    ruleset = _load(packs)
-    rows = [("id", "cause", "LR", "LR absent", "pack", "overrides")]
-    for cause in ruleset.causes:
-        for rule in cause.rules:
-            absent = "" if rule.lr_absent is None else f"{rule.lr_absent.lr:g}"
-            rows.append(
-                (
-                    rule.id,
-                    cause.id,
-                    f"{rule.lr.lr:g}",
-                    absent,
-                    ruleset.rule_packs.get(rule.id, ""),
-                    ruleset.overridden.get(rule.id, ""),
-                )
-            )
-    for flag in ruleset.red_flags:
-        rows.append((flag.id, f"red flag ({flag.action.value})", "", "", "", ""))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+    from nmt_assess.writers.rules_text import rules_table
+
+    for line in rules_table(_load(packs)):
+        print(line)
 
 
 @app.command("show")
@@ -210,38 +192,17 @@ def show_command(
     """One rule (or red flag): its condition in words, weights, source, and what it overrides."""
     from rich.console import Console
 
-    from nmt_assess.meanings import rule_summary
-    from nmt_assess.plain_words import condition_words
     from nmt_assess.problems import did_you_mean
+    from nmt_assess.writers.rules_text import rule_and_flag_ids, show_lines
 
     ruleset = _load(packs)
     console = Console(highlight=False)
-    rules = {rule.id: rule for cause in ruleset.causes for rule in cause.rules}
-    flags = {flag.id: flag for flag in ruleset.red_flags}
-    if rule_id in rules:
-        data = rule_summary(ruleset, rules[rule_id])
-        console.print(
-            f"[bold]{rule_id}[/bold] ({data['cause_title']}) from pack "
-            f"{ruleset.rule_packs.get(rule_id, '?')}"
-        )
-        if rule_id in ruleset.overridden:
-            console.print(f"Overrides the rule of pack {ruleset.overridden[rule_id]}")
-        console.print(f"When {data['when']}: {data['if_it_holds']}")
-        if data["if_answered_and_not"]:
-            console.print(f"Answered and not: {data['if_answered_and_not']}")
-        if data["unless"]:
-            console.print(f"Set aside when {data['unless']}")
-        console.print(f"Because: {data['because']} ({data['basis']})")
-        for source in data["source"]:
-            console.print(f"[dim]{source}[/dim]")
+    lines = show_lines(ruleset, rule_id)
+    if lines is not None:
+        for line in lines:
+            console.print(line)
         return
-    if rule_id in flags:
-        flag = flags[rule_id]
-        console.print(f"[bold]{flag.id}[/bold] red flag, action {flag.action.value}: {flag.title}")
-        console.print(f"When {condition_words(flag.when, ruleset.findings)}")
-        console.print(f"Advice: {flag.advice}")
-        return
-    hint = did_you_mean(rule_id, [*rules, *flags])
+    hint = did_you_mean(rule_id, rule_and_flag_ids(ruleset))
     print(
         f"nmt-assess: no rule or red flag '{rule_id}'" + (f" ({hint})" if hint else ""),
         file=sys.stderr,
@@ -295,22 +256,8 @@ def _load(packs: list[Path] | None) -> Ruleset:
 def _print_results(results: list[dict[str, Any]]) -> None:
     from rich.console import Console
 
+    from nmt_assess.writers.rules_text import result_lines
+
     console = Console(highlight=False)
-    for result in results:
-        mark = "[green]pass[/green]" if result["passed"] else "[red]FAIL[/red]"
-        console.print(f"{mark} {result['case']}")
-        if result["passed"]:
-            continue
-        for failure in result["failures"]:
-            console.print(f"     {failure}")
-        expected = " or ".join(result["expected"]["top"])
-        console.print(
-            f"     expected top: {expected}; top two must include: "
-            f"{', '.join(result['expected']['top_two']) or '-'}"
-        )
-        for rank, item in enumerate(result["ranking"], 1):
-            console.print(f"     {rank}. {item['cause']:<26} {item['probability']:.2f}")
-        for cause, reasons in result["deciding"].items():
-            console.print(f"     {cause}: {'; '.join(reasons) or 'no counted rule'}")
-    failed = sum(not r["passed"] for r in results)
-    console.print(f"{len(results) - failed} passed, {failed} failed")
+    for line in result_lines(results):
+        console.print(line)

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nmt_assess.writers.sanitize import printable
+from nmt_assess.writers.sanitize import markup_block as safe_block
+from nmt_assess.writers.sanitize import markup_safe as safe
 
-
-def safe(text: Any) -> str:
-    """`text` as one printable line in which rich sees no markup."""
-    from rich.markup import escape
-
-    return escape(printable(str(text)))
+__all__ = ["plain_console", "safe", "safe_block"]
 
 
 def plain_console(*, stderr: bool = False) -> Any:
@@ -20,8 +16,3 @@ def plain_console(*, stderr: bool = False) -> Any:
     from rich.console import Console
 
     return Console(highlight=False, emoji=False, stderr=stderr)
-
-
-def safe_block(text: Any) -> str:
-    """Like `safe`, but a paragraph keeps its line breaks (a story, a teaching note)."""
-    return "\n".join(safe(line) for line in str(text).split("\n"))

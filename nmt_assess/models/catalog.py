@@ -215,7 +215,9 @@ class Cause(Frozen):
 
 
 class Action(str, Enum):
-    """What a raised red flag asks of the therapist, most severe first."""
+    """What a raised red flag asks of the therapist, most severe first: emergency (now:
+    emergency services), urgent (a doctor the same day), refer (a doctor within days, before
+    treating the area), caution (treat with a named modification), local (avoid one area)."""
 
     emergency = "emergency"
     urgent = "urgent"

@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from nmt_assess.marked_yaml import YamlSyntaxError, load_marked, position_of
+from nmt_assess.marked_yaml import YamlSyntaxError, load_marked_all, position_of
 from nmt_assess.models import (
     LR_MAX,
     LR_MIN,
@@ -112,7 +112,7 @@ def _pack_document(root: Path) -> Any:
     if not path.is_file():
         return None
     try:
-        return load_marked(path.read_text(encoding="utf-8"))
+        return load_marked_all(path.read_text(encoding="utf-8"))[0]  # problems: read() says
     except (OSError, UnicodeDecodeError, YamlSyntaxError, RecursionError):
         return None
 
@@ -188,7 +188,26 @@ def read_packs(
     if ruleset is not None:
         # cross-checks run on what did validate, so one run reports every problem
         merge.problems.extend(check_ruleset(ruleset, merge.where))
-    return ruleset, merge.problems, merge.where
+    return ruleset, without_knock_ons(merge.problems), merge.where
+
+
+def without_knock_ons(problems: list[Problem]) -> list[Problem]:
+    """The problems less the errors that follow from a value YAML could not build (a tag such
+    as `!!python/object`, a 5,000-digit number: read as null, and reported): those on its line
+    that stand before it, at the key or the rule or condition that holds it. Warnings, and
+    errors after it on the line, are kept."""
+    unbuilt: dict[tuple[str, int], int] = {}
+    for problem in problems:
+        if problem.check == "yaml-syntax" and problem.line:
+            place = (problem.file, problem.line)
+            unbuilt[place] = max(unbuilt.get(place, 0), problem.col or 0)
+    return [
+        problem
+        for problem in problems
+        if problem.check == "yaml-syntax"
+        or problem.severity != "error"
+        or (problem.col or 0) > unbuilt.get((problem.file, problem.line or 0), -1)
+    ]
 
 
 @dataclass
@@ -226,9 +245,14 @@ _RULESET_STAND_INS: dict[str, Any] = {
 _RULE_STAND_INS: dict[str, Any] = {
     "lr": {"lr": 1.0},
     "lr_absent": None,
+    "unless": None,
     "group": None,
+    "because": "",
+    "source": (),
     "lint_ignore": (),
 }
+#: The warning a rule's stand-in would bring about, silenced on that rule.
+_STAND_IN_SILENCES = {"because": "missing-because", "source": "missing-source"}
 _CAUSE_STAND_INS: dict[str, Any] = {
     "title": "",
     "description": "",
@@ -535,7 +559,7 @@ class _PackReader:
             return None
         self.digest.update(name.encode() + b"\0" + data + b"\0")
         try:
-            document = load_marked(data.decode("utf-8-sig"))
+            document, yaml_problems = load_marked_all(data.decode("utf-8-sig"))
         except UnicodeDecodeError as error:
             self.merge.problems.append(
                 Problem(
@@ -559,7 +583,18 @@ class _PackReader:
                 Problem(label, None, "yaml", unreadable_value(error), check="yaml-syntax")
             )
             return None
-        if document is None:
+        for unbuilt in yaml_problems:  # each one, and the rest of the file is checked too
+            self.merge.problems.append(
+                Problem(
+                    label,
+                    unbuilt.line,
+                    "yaml",
+                    unbuilt.message,
+                    col=unbuilt.col,
+                    check="duplicate-key" if unbuilt.duplicate else "yaml-syntax",
+                )
+            )
+        if document is None and not yaml_problems:
             self.merge.problems.append(
                 Problem(
                     label,
@@ -848,20 +883,18 @@ class _PackReader:
             return
         rule_id = raw["id"]
         place = Place(self._label(relative), data, ("rules", index), self.name)
-        try:
-            weighted = _with_weights(raw, cause_id, self.merge.strengths)
-        except _UnknownStrength as error:
+        weighted, unknown = _with_weights(raw, cause_id, self.merge.strengths)
+        for key, name in unknown.items():  # a stand-in takes its place: the rest is checked
             self._at(
                 place,
-                (error.key,),
-                f"rules.{index}.{error.key}",
-                f"unknown strength '{error.name}'",
+                (key,),
+                f"rules.{index}.{key}",
+                f"unknown strength '{name}'",
                 check="unknown-strength",
-                hint=_text_number_hint(error.name)
-                or did_you_mean(error.name, self.merge.strengths)
+                hint=_text_number_hint(name)
+                or did_you_mean(name, self.merge.strengths)
                 or "use a number or one of: " + ", ".join(self.merge.strengths),
             )
-            return
         existing_pack = self.merge.rule_pack.get(rule_id)
         if existing_pack is not None and existing_pack != self.name:
             base = parts.rules.get(rule_id)
@@ -895,6 +928,10 @@ class _PackReader:
         rule = _validate(Rule, weighted, place, self.merge.problems, _RULE_STAND_INS, used)
         if rule is None:
             return
+        stood_in = [key for key, value in used.items() if value is not weighted.get(key)]
+        silenced = [_STAND_IN_SILENCES[key] for key in stood_in if key in _STAND_IN_SILENCES]
+        if silenced:  # `because: 5` is reported; "rule has no 'because'" would be a knock-on
+            used["lint_ignore"] = (*rule.lint_ignore, *silenced)
         parts.rules[rule_id] = used or weighted
         self.merge.rule_pack[rule_id] = self.name
         self.merge.places[("rule", rule_id)] = place
@@ -1251,26 +1288,24 @@ def _resolve_choices(raw: Any, lists: Mapping[str, Any]) -> Any:
     return {**raw, "choices": lists[name]}
 
 
-class _UnknownStrength(Exception):
-    def __init__(self, key: str, name: str) -> None:
-        self.key = key
-        self.name = name
-
-
 def _with_weights(
     rule: Mapping[str, Any], cause_id: str, strengths: Mapping[str, float]
-) -> dict[str, Any]:
-    """Attach the cause and turn `lr: 2.0` or `lr: small` into a Weight mapping."""
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Attach the cause and turn `lr: 2.0` or `lr: small` into a Weight mapping; a name that
+    is no strength (`lr: "2"`) is replaced by its stand-in and returned, by key."""
     out: dict[str, Any] = {**rule, "cause": cause_id}
+    unknown: dict[str, str] = {}
     for key in ("lr", "lr_absent"):
         value = out.get(key)
         if isinstance(value, str):
             if value not in strengths:
-                raise _UnknownStrength(key, value)
+                unknown[key] = value
+                out[key] = _RULE_STAND_INS[key]
+                continue
             out[key] = {"lr": strengths[value], "strength": value}
         elif value is not None and not isinstance(value, Mapping):
             out[key] = {"lr": value}
-    return out
+    return out, unknown
 
 
 _EXPECTED = {

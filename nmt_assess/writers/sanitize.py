@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # C0 and C1 controls (ESC, CR, BEL, newline ...) and the Unicode line separators and bidi
 # overrides: any of them in an id or a label could move the cursor, clear the screen or forge a
@@ -25,3 +26,15 @@ def csv_cell(text: str) -> str:
     writer passes every text cell through here."""
     text = printable(text)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def markup_safe(text: Any) -> str:
+    """`text` as one printable line in which rich sees no markup."""
+    from rich.markup import escape
+
+    return escape(printable(str(text)))
+
+
+def markup_block(text: Any) -> str:
+    """Like `markup_safe`, but a paragraph keeps its line breaks (a story, a teaching note)."""
+    return "\n".join(markup_safe(line) for line in str(text).split("\n"))
