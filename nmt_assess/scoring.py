@@ -78,8 +78,25 @@ def checked_output(
 ) -> OutputTarget:
     """The output file, checked before anything is read: raises OutputError for one that
     cannot be written or that is any file the run reads (an input, the map, a pack's file)."""
-    from nmt_assess.ruleset import default_pack_dir
     from nmt_assess.writers.files import output_target
+
+    read, stdin_is_input = _files_read(inputs, column_map, packs)
+    return output_target(output, read, stdin_is_input)
+
+
+def checked_stdout(inputs: Sequence[Input], column_map: Path | None, packs: Sequence[Path]) -> None:
+    """Standard output, checked before anything is read like an output file: redirected onto
+    a file the run reads (`1<>day.jsonl`, `>> day.jsonl`) it raises OutputError."""
+    from nmt_assess.writers.files import check_stdout
+
+    check_stdout(*_files_read(inputs, column_map, packs))
+
+
+def _files_read(
+    inputs: Sequence[Input], column_map: Path | None, packs: Sequence[Path]
+) -> tuple[list[Path], bool]:
+    """Every file the run reads, and whether standard input is one of the inputs."""
+    from nmt_assess.ruleset import default_pack_dir
 
     read = [source.path for source in inputs if source.path is not None]
     if column_map is not None:
@@ -87,8 +104,9 @@ def checked_output(
     for folder in [default_pack_dir(), *packs]:
         if folder.is_dir():
             read.extend(path for path in folder.rglob("*") if path.is_file())
-    stdin_is_input = any(source.path is None for source in inputs)
-    return output_target(output, read, stdin_is_input)
+        elif folder.is_file():
+            read.append(folder)
+    return read, any(source.path is None for source in inputs)
 
 
 def score_sources(

@@ -68,7 +68,7 @@ def parse_changes(
                 Problem(
                     option,
                     None,
-                    f"finding '{finding_id}'",
+                    f"finding '{_echo(finding_id)}'",
                     "unknown finding",
                     did_you_mean(finding_id, ruleset.findings),
                 )
@@ -80,7 +80,9 @@ def parse_changes(
         value = parse_answer(finding, answer)
         if isinstance(value, Invalid | Command) or not answer:
             message = (
-                value.message if isinstance(value, Invalid) else f"'{answer}' is not an answer"
+                _echo_within(value.message, answer)
+                if isinstance(value, Invalid)
+                else f"'{_echo(answer)}' is not an answer"
             )
             problems.append(
                 Problem(
@@ -96,6 +98,29 @@ def parse_changes(
     if problems:
         raise ProblemsError(problems)
     return changes
+
+
+def _echo(text: str) -> str:
+    """A value typed on the command line as a message shows it: control characters as escapes
+    (an ESC never reaches the terminal), cut to problems.ECHO_LIMIT characters."""
+    from nmt_assess.problems import shown
+    from nmt_assess.writers.sanitize import printable
+
+    return shown(printable(text), as_text=True)
+
+
+def _echo_within(message: str, answer: str) -> str:
+    """An answer's message quotes the answer, or one word of it, as typed: each that could not
+    be shown as it is is replaced by `_echo` of it (longest first)."""
+    import re
+
+    from nmt_assess.writers.sanitize import printable
+
+    cleaned = answer.strip().lower()
+    for word in sorted({cleaned, *re.split(r"[\s,;]+", cleaned)}, key=len, reverse=True):
+        if word and _echo(word) != word:
+            message = message.replace(word, _echo(word))
+    return printable(message)
 
 
 def compare(original: Document, variant: Document) -> list[Document]:

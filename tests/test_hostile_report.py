@@ -153,7 +153,8 @@ def test_csv_cells_that_start_like_a_formula_are_neutralised(tmp_path: Path, sta
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 2
     for row in rows:
-        assert row["id"] == "'" + hostile
+        # a tab or CR is shown as its escape: it neither hides a formula nor splits a row
+        assert row["id"] == ("'" + hostile if start.isprintable() else printable(hostile))
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values())
 
 

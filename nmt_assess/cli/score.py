@@ -98,6 +98,7 @@ def score(
     from nmt_assess.scoring import (
         SUFFIX_FORMAT,
         checked_output,
+        checked_stdout,
         default_batch_format,
         find_inputs,
         is_single_intake,
@@ -108,7 +109,8 @@ def score(
         inputs = find_inputs(paths, input_format.value if input_format else None)
     except InputError as error:
         raise NothingScored(error.problems) from None
-    # Before anything is read: the output must be writable and none of the inputs.
+    # Before anything is read: the output (and standard output) must be none of the inputs.
+    checked_stdout(inputs, column_map, rules or [])
     target = checked_output(output, inputs, column_map, rules or []) if output else None
     if output_format is None and output is not None:
         output_format = SUFFIX_FORMAT.get(output.suffix.lower())

@@ -47,7 +47,7 @@ class CsvWriter(BatchWriter):
         )
 
     def _row(self, cells: list[Any]) -> None:
-        self.rows.writerow([csv_cell(cell) if isinstance(cell, str) else cell for cell in cells])
+        self.rows.writerow([_cell(cell) for cell in cells])
 
     def write(self, record: Record) -> None:
         source = record.get("source") or {}
@@ -85,3 +85,10 @@ class CsvWriter(BatchWriter):
                 ";".join(withheld),
             ]
         )
+
+
+def _cell(value: Any) -> Any:
+    """A number as it is; anything else (an id, a file name, a message) as safe text."""
+    if isinstance(value, int | float):
+        return value
+    return csv_cell(str(value))

@@ -7,10 +7,12 @@ intake's save file):
   that looks complete. A new file gets the usual mode (0666 less the umask); a replaced file
   keeps its mode (and, when we may, its owner);
 - a symlink is followed: its target is written that way, in the target's folder;
-- a character device, a FIFO or a descriptor path (`/dev/stdout`, `/dev/fd/N`) is written
-  through directly, never replaced;
-- anything else (a folder, a socket, a block device) is refused, and so is a path that is one of
-  the inputs (same resolved path, or the same file through another name or a hard link).
+- a character device, a FIFO or a path that names an open descriptor, however it is spelled
+  (`/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`, `/proc/thread-self/fd/N`, `/proc/PID/fd/N`, a
+  symlink to one of them) is written through directly, never replaced;
+- anything else (a folder, a socket, a block device) is refused, and so is a target that is one of
+  the inputs: the same resolved path, or the same file (st_dev, st_ino) through another name, a
+  hard link or an open descriptor. Standard output is held to the same check (`check_stdout`).
 
 Every failure is an `OutputError`, `PATH: cannot write: reason`; the command line's entry point
 turns it into one line on stderr and exit code 2. A reader that goes away (a closed pipe) is a
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import io
 import os
 import re
@@ -38,10 +41,13 @@ if TYPE_CHECKING:
 
 STDOUT_LABEL = "<stdout>"
 
-#: Paths that name an open descriptor of this process: written through that descriptor.
-_DESCRIPTOR_PATH = re.compile(
-    r"/dev/(?P<std>stdout|stderr)|/dev/fd/(?P<fd>\d+)|/proc/self/fd/(?P<pfd>\d+)"
-)
+#: Where a system without /proc keeps its descriptor paths (real devices there, not symlinks).
+_DESCRIPTOR_PATH = re.compile(r"/dev/(?P<std>stdin|stdout|stderr)|/dev/fd/(?P<fd>[0-9]+)")
+_STANDARD = {"stdin": 0, "stdout": 1, "stderr": 2}
+#: A process's (or one of its threads') folder of open descriptors, once symlinks are resolved:
+#: /dev/fd, /proc/self/fd, /proc/thread-self/fd and /proc/PID/fd all end up here.
+_DESCRIPTOR_FOLDER = re.compile(r"/proc/(?P<pid>[0-9]+)(?:/task/[0-9]+)?/fd")
+_DESCRIPTOR_NAME = re.compile(r"[0-9]+")
 
 
 class OutputError(Exception):
@@ -73,6 +79,8 @@ class OutputTarget:
     descriptor: int | None = None
     #: Written through directly: a character device or a FIFO.
     direct: bool = False
+    #: Appended to (another process's descriptor on a regular file): never truncated.
+    append: bool = False
 
 
 def output_target(
@@ -81,10 +89,9 @@ def output_target(
     """Check, before any work is done, that `path` can be written and is none of `inputs`.
     Raises OutputError. Writing can still fail later (a full disk); `open_output` says so then."""
     label = str(path)
-    match = _DESCRIPTOR_PATH.fullmatch(label)
-    if match:
-        fd = {"stdout": 1, "stderr": 2}.get(match["std"] or "") or int(match["fd"] or match["pfd"])
-        return OutputTarget(label, path, descriptor=fd)
+    named = _named_descriptor(path)
+    if named is not None:
+        return _descriptor_target(label, path, *named, inputs, stdin_is_input)
     target = Path(os.path.realpath(path))
     try:
         status: os.stat_result | None = os.stat(target)
@@ -108,16 +115,96 @@ def output_target(
     return OutputTarget(label, target)
 
 
+def check_stdout(inputs: Iterable[Path] = (), stdin_is_input: bool = False) -> None:
+    """Before anything is read: standard output redirected onto an input (`1<>day.jsonl`,
+    `>> day.jsonl`) would overwrite it as it is read. Raises OutputError."""
+    try:
+        status = os.fstat(1)
+    except OSError:  # closed: writing says so
+        return
+    if stat.S_ISREG(status.st_mode):
+        _refuse_inputs(STDOUT_LABEL, None, status, inputs, stdin_is_input)
+
+
+def _named_descriptor(path: Path) -> tuple[int, int] | None:
+    """(process id, descriptor) when `path` names an open descriptor, whatever its spelling:
+    symlinks are followed one at a time until one sits in a /proc/PID/fd folder (the last link,
+    to the file behind the descriptor, is never followed: that file is not what is written)."""
+    current = str(path)
+    for _ in range(64):  # a longer chain is a loop: opening it will say so
+        folder = os.path.realpath(os.path.dirname(current) or ".")
+        name = os.path.basename(current)
+        match = _DESCRIPTOR_FOLDER.fullmatch(folder)
+        if match and _DESCRIPTOR_NAME.fullmatch(name):
+            return int(match["pid"]), int(name)
+        if not os.path.isdir("/proc/self/fd"):  # no /proc: the classic device names only
+            literal = _DESCRIPTOR_PATH.fullmatch(os.path.join(folder, name))
+            if literal:
+                std = literal["std"]
+                return os.getpid(), _STANDARD[std] if std else int(literal["fd"])
+        try:
+            link = os.readlink(current)
+        except OSError:
+            return None
+        current = os.path.join(folder, link)
+    return None
+
+
+def _descriptor_target(
+    label: str,
+    path: Path,
+    pid: int,
+    fd: int,
+    inputs: Iterable[Path],
+    stdin_is_input: bool,
+) -> OutputTarget:
+    """A descriptor is written through, never renamed over; the file behind it is checked
+    against the inputs like any other output."""
+    own = pid == os.getpid() or os.path.isdir(f"/proc/self/task/{pid}")
+    try:
+        # another process's descriptor is opened anew through its /proc path
+        status = os.fstat(fd) if own else os.stat(path)
+        read_only = (
+            fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY
+            if own
+            else not os.access(path, os.W_OK)
+        )
+    except OSError as error:
+        if error.errno == errno.EBADF:
+            raise OutputError(label, f"descriptor {fd} is not open") from None
+        raise OutputError(label, reason_of(error)) from None
+    _refuse_inputs(label, None, status, inputs, stdin_is_input)
+    if own and read_only:
+        raise OutputError(label, f"descriptor {fd} is open for reading only")
+    if own:
+        return OutputTarget(label, path, descriptor=fd)
+    kind = stat.S_IFMT(status.st_mode)
+    if kind not in (stat.S_IFREG, stat.S_IFCHR, stat.S_IFIFO):
+        raise OutputError(label, "not a regular file, character device or FIFO")
+    if read_only:
+        raise OutputError(label, "permission denied")
+    return OutputTarget(label, path, direct=True, append=stat.S_ISREG(status.st_mode))
+
+
 def _refuse_inputs(
-    label: str, target: Path, status: os.stat_result, inputs: Iterable[Path], stdin_is_input: bool
+    label: str,
+    target: Path | None,
+    status: os.stat_result,
+    inputs: Iterable[Path],
+    stdin_is_input: bool,
 ) -> None:
+    """Refuse a target (a resolved path, or None for a descriptor) that is one of the inputs:
+    the same file by identity, whatever the spelling. A terminal or /dev/null may be both."""
     same = (status.st_dev, status.st_ino)
+    shared = not stat.S_ISCHR(status.st_mode)
     for source in inputs:
         try:
             other = os.stat(source)
         except OSError:
             continue
-        if (other.st_dev, other.st_ino) == same or Path(os.path.realpath(source)) == target:
+        if (shared and (other.st_dev, other.st_ino) == same) or (
+            target is not None and Path(os.path.realpath(source)) == target
+        ):
             raise OutputError(
                 label, f"it is also an input ({source}); nothing was read, write elsewhere"
             )
@@ -173,7 +260,8 @@ def _direct(target: OutputTarget) -> Iterator[TextIO]:
         if target.descriptor is not None:
             fd = os.dup(target.descriptor)
         else:  # no O_CREAT: if the device went away, say so rather than create a plain file
-            fd = os.open(target.target, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)
+            append = os.O_APPEND if target.append else 0
+            fd = os.open(target.target, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC | append)
     except OSError as error:
         raise OutputError(target.label, reason_of(error)) from None
     out = _text_stream(GuardedFile(fd, target.label))

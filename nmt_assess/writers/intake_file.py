@@ -32,9 +32,18 @@ def kept_as_is(path: Path) -> str | None:
         return "is not a YAML intake file"
     try:
         text = path.read_bytes().decode("utf-8-sig")
-        document = yaml.safe_load(text)
+        starts = [
+            event
+            for event in yaml.parse(text, Loader=yaml.SafeLoader)
+            if isinstance(event, yaml.DocumentStartEvent)
+        ]
+        document = yaml.safe_load(text) if len(starts) <= 1 else None
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError, ValueError):
         return "cannot be read back"
+    if len(starts) > 1:
+        return "holds more than one YAML document"
+    if any(start.version or start.tags for start in starts):
+        return "starts with a YAML directive (%YAML or %TAG)"
     if not isinstance(document, dict) or not set(document) <= _INTAKE_KEYS:
         extra = sorted(str(key) for key in document) if isinstance(document, dict) else []
         others = [key for key in extra if key not in _INTAKE_KEYS]

@@ -185,11 +185,12 @@ def write_csv(out: TextIO, rows: list[dict[str, Any]], columns: list[str]) -> No
 
 
 def _cell(value: Any) -> str:
+    """A number as it is; any other value as text through csv_cell (one row, no formula)."""
     if isinstance(value, list):
         return csv_cell(";".join(map(str, value)))
-    if isinstance(value, str):
-        return csv_cell(value)
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return csv_cell(str(value))
 
 
 def _bar(share: float, width: int = 20) -> str:

@@ -20,7 +20,11 @@ def printable(text: str) -> str:
 
 
 def csv_cell(text: str) -> str:
-    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading '."""
+    """A CSV cell that stays one cell of one row and that a spreadsheet shows as text: control
+    characters (a CR or LF would split the row, and the csv module does not quote a lone CR)
+    are shown as escapes first, then a cell starting like a formula gets a leading '. Every CSV
+    writer passes every text cell through here."""
+    text = printable(text)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
