@@ -55,6 +55,20 @@ def quick_answers(*extra: str) -> list[str]:
 # --- intake: no file is ever overwritten -------------------------------------------------------
 
 
+@pytest.mark.parametrize("given", ["", "../x\n"])
+def test_answers_that_end_before_the_client_id_save_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """An empty answers file (or one that runs out at the id prompt) is one line, exit 2."""
+    monkeypatch.chdir(tmp_path)
+    answers = tmp_path / "answers.txt"
+    answers.write_text(given, encoding="utf-8")
+    result = invoke("intake", "--answers", answers)
+    assert result.exit_code == 2
+    assert "the answers ended before the client id" in result.stderr
+    assert files_in(tmp_path) == {"answers.txt": given.encode()}
+
+
 def test_an_existing_default_file_is_kept_and_a_new_name_is_said(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from nmt_assess.cli import exit_codes
-from nmt_assess.cli.intake_terminal import Terminal
+from nmt_assess.cli.intake_terminal import InputEnded, Terminal
 from nmt_assess.cli.intake_view import finish
 from nmt_assess.cli.options import RulesOption
 from nmt_assess.cli.safe_text import safe
@@ -113,11 +113,22 @@ def intake(
             "are saved to a new intake file.[/yellow]"
         )
     try:
-        session.client_id = (
-            session.client_id or client_id or terminal.ask_text("Client id (no names)")
-        )
-        default = Path(f"intake-{file_safe(session.client_id)}-{session.date}.yaml")
-        terminal.path = terminal.claim(wanted or default, may_replace, scripted=answers is not None)
+        try:
+            session.client_id = (
+                session.client_id or client_id or terminal.ask_text("Client id (no names)")
+            )
+            default = Path(f"intake-{file_safe(session.client_id)}-{session.date}.yaml")
+            terminal.path = terminal.claim(
+                wanted or default, may_replace, scripted=answers is not None
+            )
+        except InputEnded:
+            # nothing is answered before the file is chosen: there is nothing to save
+            print(
+                "nmt-assess: the answers ended before the client id and the file to save to "
+                "were given; nothing was saved (give --id, or start the answers with the id)",
+                file=sys.stderr,
+            )
+            raise typer.Exit(exit_codes.UNUSABLE_INPUT) from None
         terminal.save()
         if review:
             session.review()

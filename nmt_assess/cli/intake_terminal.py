@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-class _Finished(Exception):
+class InputEnded(Exception):
     """The therapist typed `done`, input ended, or a red flag stopped the intake."""
 
 
@@ -32,7 +32,7 @@ class Terminal:
         try:
             return next(self.lines)
         except StopIteration:
-            raise _Finished from None
+            raise InputEnded from None
 
     def drive(self) -> None:
         """Ask until this part of the session is over or the input ends."""
@@ -46,7 +46,7 @@ class Terminal:
                     if self.session.revision != self.saved:
                         self.save()
                     show_reply(self.console, self.session, reply)
-        except _Finished:
+        except InputEnded:
             return
 
     def save(self) -> None:
