@@ -34,13 +34,19 @@ def intakes(ruleset: Ruleset, count: int, seed: int) -> Iterator[dict[str, Any]]
         for cause in ruleset.causes
     }
     causes = [cause.id for cause in ruleset.causes]
-    screening = [f for f in ruleset.findings.values() if f.section == "screening"]
+    # Screening yes/no questions are answered no (a red flag now and then); the other
+    # screening findings (numbers, choices) are answered like any other finding.
+    screening = [
+        f
+        for f in ruleset.findings.values()
+        if f.section == "screening" and f.type is FindingType.yes_no
+    ]
     for number in range(count):
         leaders = set(rng.sample(causes, rng.choice((1, 1, 2))))
         leaning = set().union(*(used_by[c] for c in leaders))
         findings: dict[str, Any] = {}
         for finding in ruleset.findings.values():
-            if finding.section == "screening":
+            if finding in screening:
                 continue
             if rng.random() > ASKED:
                 continue  # not asked: unknown

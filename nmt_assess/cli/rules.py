@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -143,33 +142,16 @@ def schema_command(
     ] = None,
 ) -> None:
     """JSON Schema for pack, findings, cause, red-flag, referral, sources, case and intake files."""
-    from nmt_assess.ruleset.files import json_schemas
+    from nmt_assess.ruleset.files import RefusedWrite, json_schemas, write_json_schemas
 
-    schemas = json_schemas()
     if output is None:
-        sys.stdout.write(json.dumps(schemas, indent=2) + "\n")
+        sys.stdout.write(json.dumps(json_schemas(), indent=2) + "\n")
         return
-    files: dict[Path, Any]
-    if output.is_dir():
-        files = {output / name: schema for name, schema in schemas.items()}
-    elif output.suffix.lower() == ".json":
-        files = {output: schemas}
-    elif os.path.lexists(output):
-        _refuse(
-            f"{output}: not a folder (--output takes a folder, or a .json file for all the "
-            "schemas in one)"
-        )
-    else:
-        files = {output / name: schema for name, schema in schemas.items()}
-    from nmt_assess.writers.files import atomic_text_file
-
-    for path, schema in files.items():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_text_file(path) as out:
-                out.write(json.dumps(schema, indent=2) + "\n")
-        except OSError as error:
-            _refuse(f"{path}: cannot write: {error.strerror or error}")
+    try:
+        written = write_json_schemas(output)
+    except RefusedWrite as error:
+        _refuse(str(error))
+    for path in written:
         print(path)
 
 
@@ -217,22 +199,13 @@ def new_command(
 ) -> None:
     """Scaffold a pack that lints clean: a commented example of each kind, one case, and the
     JSON Schemas its files name (in schema/)."""
-    from nmt_assess.ruleset.scaffold import write_scaffold
+    from nmt_assess.ruleset.files import RefusedWrite
+    from nmt_assess.ruleset.scaffold import new_pack
 
-    if os.path.lexists(folder):
-        if folder.is_symlink() or not folder.is_dir():
-            _refuse(f"{folder}: exists and is not a folder; nothing was written")
-        try:
-            empty = not any(folder.iterdir())
-        except OSError as error:
-            _refuse(f"{folder}: cannot read: {error.strerror or error}; nothing was written")
-        if not empty:
-            _refuse(f"{folder}: exists and is not empty; nothing was written")
     try:
-        written = write_scaffold(folder)
-    except OSError as error:
-        where = error.filename or folder
-        _refuse(f"{where}: cannot write: {error.strerror or error}; nothing was written")
+        written = new_pack(folder)
+    except RefusedWrite as error:
+        _refuse(str(error))
     for path in written:
         print(path)
 

@@ -9,6 +9,7 @@ its id and the keys it changes), the model's field says so with `FileForm`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -58,3 +59,38 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 
 def _name_checks(model_schema: dict[str, Any], ids: list[str]) -> None:
     model_schema["properties"]["lint_ignore"]["items"]["enum"] = ids
+
+
+class RefusedWrite(Exception):
+    """A file or folder of a pack that cannot be written; the message says which and why."""
+
+
+def write_json_schemas(output: Path) -> list[Path]:
+    """Write the schemas: one file per kind in a folder (made if new), or all in one FILE.json.
+    Any other existing file is refused, never replaced."""
+    import json
+    import os
+
+    from nmt_assess.writers.files import atomic_text_file
+
+    schemas = json_schemas()
+    files: dict[Path, Any]
+    if output.is_dir():
+        files = {output / name: schema for name, schema in schemas.items()}
+    elif output.suffix.lower() == ".json":
+        files = {output: schemas}
+    elif os.path.lexists(output):
+        raise RefusedWrite(
+            f"{output}: not a folder (--output takes a folder, or a .json file for all the "
+            "schemas in one)"
+        )
+    else:
+        files = {output / name: schema for name, schema in schemas.items()}
+    for path, schema in files.items():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_text_file(path) as out:
+                out.write(json.dumps(schema, indent=2) + "\n")
+        except OSError as error:
+            raise RefusedWrite(f"{path}: cannot write: {error.strerror or error}") from None
+    return list(files)

@@ -142,3 +142,27 @@ def write_scaffold(folder: Path) -> list[Path]:
                 directory.rmdir()
         raise
     return written
+
+
+def new_pack(folder: Path) -> list[Path]:
+    """Scaffold a pack in a new or empty folder; anything else is refused, nothing written."""
+    import os
+
+    from nmt_assess.ruleset.files import RefusedWrite
+
+    if os.path.lexists(folder):
+        if folder.is_symlink() or not folder.is_dir():
+            raise RefusedWrite(f"{folder}: exists and is not a folder; nothing was written")
+        try:
+            empty = not any(folder.iterdir())
+        except OSError as error:
+            reason = error.strerror or error
+            raise RefusedWrite(f"{folder}: cannot read: {reason}; nothing was written") from None
+        if not empty:
+            raise RefusedWrite(f"{folder}: exists and is not empty; nothing was written")
+    try:
+        return write_scaffold(folder)
+    except OSError as error:
+        where = error.filename or folder
+        reason = error.strerror or error
+        raise RefusedWrite(f"{where}: cannot write: {reason}; nothing was written") from None
