@@ -41,12 +41,13 @@ def intakes(ruleset: Ruleset, count: int, seed: int) -> Iterator[dict[str, Any]]
         for f in ruleset.findings.values()
         if f.section == "screening" and f.type is FindingType.yes_no
     ]
+    screening_ids = {finding.id for finding in screening}
     for number in range(count):
         leaders = set(rng.sample(causes, rng.choice((1, 1, 2))))
         leaning = set().union(*(used_by[c] for c in leaders))
         findings: dict[str, Any] = {}
         for finding in ruleset.findings.values():
-            if finding in screening:
+            if finding.id in screening_ids:
                 continue
             if rng.random() > ASKED:
                 continue  # not asked: unknown
