@@ -47,6 +47,7 @@ from nmt_assess.models.catalog import (
     RegionRestriction,
     Rule,
     Ruleset,
+    Site,
     Weight,
 )
 from nmt_assess.models.conditions import (

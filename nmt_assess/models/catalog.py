@@ -67,6 +67,12 @@ class Finding(Frozen):
         description="The choices of a choice or multi_choice finding, or the name of a list "
         "under choice_lists.",
     )
+    sites: tuple[str, ...] | None = Field(
+        default=None,
+        description="The body regions where the finding has meaning (a test or symptom of one "
+        "site). A rule reading it counts, and it is suggested, only for a client with pain or "
+        "symptoms in one of them. Left out: it has meaning anywhere.",
+    )
     hands_on: HandsOn | None = Field(
         default=None,
         description="For a finding the therapist answers: the body regions where the test puts "
@@ -119,6 +125,28 @@ class Weight(Frozen):
 
     lr: LikelihoodRatio
     strength: str | None = None
+    #: The range the figure is uncertain over: a published confidence interval, or the band
+    #: of a named strength on the pack's scale. None: known no better than the point.
+    low: LikelihoodRatio | None = None
+    high: LikelihoodRatio | None = None
+
+    @model_validator(mode="after")
+    def _range_holds_the_point(self) -> Weight:
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give a range as [low, high]")
+        if self.low is not None and self.high is not None:
+            if not self.low <= self.lr <= self.high:
+                raise ValueError(
+                    f"the range {self.low:g}-{self.high:g} does not hold the value {self.lr:g}"
+                )
+        return self
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The range the weight is uncertain over (the point when none is known)."""
+        if self.low is None or self.high is None:
+            return (self.lr, self.lr)
+        return (self.low, self.high)
 
     @property
     def basis(self) -> str:
@@ -159,6 +187,23 @@ class Rule(Frozen):
     lr_absent: WeightInFile | None = Field(
         default=None, description="Likelihood ratio when answered and the condition does not hold."
     )
+    lr_range: tuple[LikelihoodRatio, LikelihoodRatio] | None = Field(
+        default=None,
+        description="The 95% confidence interval of a published lr, [low, high]. A named "
+        "strength takes its band on the pack's scale instead.",
+    )
+    lr_absent_range: tuple[LikelihoodRatio, LikelihoodRatio] | None = Field(
+        default=None, description="The 95% confidence interval of a published lr_absent."
+    )
+    population: str | None = Field(
+        default=None,
+        description="Who a published figure was measured in (study, setting, reference "
+        "standard), so a reader can judge whether it fits the client.",
+    )
+    site: str | None = Field(
+        default=None,
+        description="One of the cause's sites: the rule is evidence for that site only.",
+    )
     group: str | None = Field(
         default=None, description="A group of the cause: its rules count once each way."
     )
@@ -195,6 +240,19 @@ class Group(Frozen):
     because: str = Field(description="Why the group's rules are not independent.")
 
 
+class Site(Frozen):
+    """Where a cause can arise (say, the median nerve at the wrist): its own territory and
+    evidence. A cause with sites is as likely as its most likely site."""
+
+    id: str
+    title: str = Field(description="As the report names it: 'median nerve at the wrist'.")
+    territory: tuple[str, ...] = Field(
+        min_length=1, description="The body regions where it gives pain or symptoms."
+    )
+    because: str = Field(default="", description="What the site is and why it matters.")
+    source: tuple[str, ...] = Field(default=(), description="Tags from sources.yaml.")
+
+
 class Cause(Frozen):
     """A cause of pain and its rules. In a later pack, a cause file gives the id and what it
     adds or changes."""
@@ -211,6 +269,9 @@ class Cause(Frozen):
     )
     prior_note: str = Field(description="Why this prior.")
     groups: tuple[Group, ...] = ()
+    sites: tuple[Site, ...] = Field(
+        default=(), description="Where the cause can arise, each with its own evidence."
+    )
     rules: tuple[Rule, ...]
 
 
@@ -309,6 +370,16 @@ class PackSettings(Frozen):
     strengths: dict[str, LikelihoodRatio] = Field(
         default_factory=dict, description="Named likelihood ratios rules may give as lr."
     )
+    strength_ranges: dict[str, tuple[LikelihoodRatio, LikelihoodRatio]] = Field(
+        default_factory=dict,
+        description="Each named strength's band on the scale, [low, high]: the range a "
+        "hand-set weight is uncertain over.",
+    )
+    site_findings: tuple[str, ...] = Field(
+        default=(),
+        description="The findings that say where the client has pain or symptoms (body "
+        "regions): a site-specific rule counts only when one of them names its site.",
+    )
     referral: PackReferral | None = None
     client_information: tuple[str, ...] = ()
     lint_ignore: tuple[str, ...] = Field(
@@ -374,6 +445,7 @@ class Ruleset(Frozen):
     red_flags: tuple[RedFlag, ...]
     referral_cause: str | None = None
     referral_finding: str | None = None
+    site_findings: tuple[str, ...] = ()
     referral: dict[str, Referral] = Field(default_factory=dict)
     #: muscle -> the body regions it lies in (referral.yaml's `muscles`).
     muscle_locations: dict[str, MuscleRegions] = Field(default_factory=dict)

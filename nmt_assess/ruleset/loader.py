@@ -279,6 +279,7 @@ class _Merge:
     muscle_locations: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     strengths: dict[str, float] = field(default_factory=dict)
+    strength_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     rule_pack: dict[str, str] = field(default_factory=dict)
     overridden: dict[str, str] = field(default_factory=dict)
     places: dict[tuple[str, str], Place] = field(default_factory=dict)
@@ -333,6 +334,7 @@ class _Merge:
             "bands": settings.get("bands"),
             "referral_cause": referral.get("cause"),
             "referral_finding": referral.get("finding"),
+            "site_findings": settings.get("site_findings") or (),
             "client_information": settings.get("client_information") or (),
             "sha256": digest if len(self.packs) > 1 else self.packs[0].sha256,
             "packs": self.packs,
@@ -394,7 +396,14 @@ class _PackReader:
         if usable:
             self._check_pack_keys(pack)
         self.merge.places[("pack", self.name)] = Place(self._label(PACK_FILE), pack, (), self.name)
-        for key in ("description", "disclaimer", "bands", "referral", "client_information"):
+        for key in (
+            "description",
+            "disclaimer",
+            "bands",
+            "referral",
+            "client_information",
+            "site_findings",
+        ):
             if key in pack:
                 self.merge.settings[key] = pack[key]
         self._strengths(pack)
@@ -729,6 +738,42 @@ class _PackReader:
                 self.merge.strengths[name] = _likelihood_ratio().validate_python(value)
             except ValidationError as error:
                 _report(error, place, self.merge.problems)
+        self._strength_ranges(pack)
+
+    def _strength_ranges(self, pack: Mapping[str, Any]) -> None:
+        raw = pack.get("strength_ranges")
+        if raw is None:
+            return
+        place = Place(self._label(PACK_FILE), pack, (), self.name)
+        try:
+            settings = PackSettings.model_validate({"name": "-", "strength_ranges": raw})
+        except ValidationError as error:
+            _report(error, place, self.merge.problems)
+            return
+        for name, bounds in settings.strength_ranges.items():
+            if name not in self.merge.strengths:
+                self._at(
+                    place,
+                    ("strength_ranges", name),
+                    f"strength_ranges.{shown(name)}",
+                    f"'{shown(name)}' is not a strength",
+                    check="unknown-strength",
+                    hint=did_you_mean(name, self.merge.strengths) or "name one of strengths",
+                )
+                continue
+            low, high = sorted(bounds)
+            if not low <= self.merge.strengths[name] <= high:
+                self._at(
+                    place,
+                    ("strength_ranges", name),
+                    f"strength_ranges.{shown(name)}",
+                    f"the range {low:g}-{high:g} does not hold the strength's value "
+                    f"{self.merge.strengths[name]:g}",
+                    check="schema",
+                    hint="give the band of the scale the value lies in",
+                )
+                continue
+            self.merge.strength_ranges[name] = (low, high)
 
     def _findings(self, data: Any) -> None:
         if not self._file_keys(data, FINDINGS_FILE):
@@ -883,7 +928,9 @@ class _PackReader:
             return
         rule_id = raw["id"]
         place = Place(self._label(relative), data, ("rules", index), self.name)
-        weighted, unknown = _with_weights(raw, cause_id, self.merge.strengths)
+        weighted, unknown = _with_weights(
+            raw, cause_id, self.merge.strengths, self.merge.strength_ranges
+        )
         for key, name in unknown.items():  # a stand-in takes its place: the rest is checked
             self._at(
                 place,
@@ -1289,10 +1336,14 @@ def _resolve_choices(raw: Any, lists: Mapping[str, Any]) -> Any:
 
 
 def _with_weights(
-    rule: Mapping[str, Any], cause_id: str, strengths: Mapping[str, float]
+    rule: Mapping[str, Any],
+    cause_id: str,
+    strengths: Mapping[str, float],
+    ranges: Mapping[str, tuple[float, float]],
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Attach the cause and turn `lr: 2.0` or `lr: small` into a Weight mapping; a name that
-    is no strength (`lr: "2"`) is replaced by its stand-in and returned, by key."""
+    """Attach the cause and turn `lr: 2.0` (with its `lr_range`) or `lr: small` (with the
+    strength's band) into a Weight mapping; a name that is no strength (`lr: "2"`) is replaced
+    by its stand-in and returned, by key."""
     out: dict[str, Any] = {**rule, "cause": cause_id}
     unknown: dict[str, str] = {}
     for key in ("lr", "lr_absent"):
@@ -1302,9 +1353,15 @@ def _with_weights(
                 unknown[key] = value
                 out[key] = _RULE_STAND_INS[key]
                 continue
-            out[key] = {"lr": strengths[value], "strength": value}
+            low, high = ranges.get(value, (None, None))
+            out[key] = {"lr": strengths[value], "strength": value, "low": low, "high": high}
         elif value is not None and not isinstance(value, Mapping):
-            out[key] = {"lr": value}
+            bounds = out.get(f"{key}_range")
+            if isinstance(bounds, list | tuple) and len(bounds) == 2:
+                low, high = bounds
+                out[key] = {"lr": value, "low": low, "high": high}
+            else:
+                out[key] = {"lr": value}
     return out, unknown
 
 
