@@ -103,6 +103,7 @@ __all__ = [
     "Rule",
     "Ruleset",
     "RulesetInfo",
+    "Site",
     "SourcedAssessment",
     "UnscreenedFlag",
     "Value",

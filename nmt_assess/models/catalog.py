@@ -134,11 +134,10 @@ class Weight(Frozen):
     def _range_holds_the_point(self) -> Weight:
         if (self.low is None) != (self.high is None):
             raise ValueError("give a range as [low, high]")
-        if self.low is not None and self.high is not None:
-            if not self.low <= self.lr <= self.high:
-                raise ValueError(
-                    f"the range {self.low:g}-{self.high:g} does not hold the value {self.lr:g}"
-                )
+        if self.low is not None and self.high is not None and not self.low <= self.lr <= self.high:
+            raise ValueError(
+                f"the range {self.low:g}-{self.high:g} does not hold the value {self.lr:g}"
+            )
         return self
 
     @property
