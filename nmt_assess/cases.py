@@ -24,6 +24,14 @@ class Expectation(BaseModel):
     top_two: tuple[str, ...] = ()
     #: Red flags that must be raised.
     red_flags: tuple[str, ...] = ()
+    #: Red flags that must not be raised (the look-alike of a flag's case).
+    not_red_flags: tuple[str, ...] = ()
+    #: No flag that sends the client to a doctor (emergency, urgent, refer) may be raised.
+    no_referral: bool = False
+    #: No cause may be shown in a band above this one (a client's form without examination).
+    max_band: str | None = None
+    #: The site the leading cause names (a nerve compression's entrapment site).
+    site: str | None = None
 
     @field_validator("top", mode="before")
     @classmethod
@@ -52,13 +60,22 @@ def unknown_ids(case: Case, ruleset: Ruleset) -> Iterator[str]:
     for cause_id in (case.leading_cause, *case.expect.top, *case.expect.top_two):
         if cause_id not in causes:
             yield f"unknown cause '{cause_id}'"
-    for flag_id in case.expect.red_flags:
+    for flag_id in (*case.expect.red_flags, *case.expect.not_red_flags):
         if flag_id not in flags:
             yield f"unknown red flag '{flag_id}'"
+    bands = [band.label for band in ruleset.bands]
+    if case.expect.max_band is not None and case.expect.max_band not in bands:
+        yield f"unknown band '{case.expect.max_band}'"
+    sites = {site.id for cause in ruleset.causes for site in cause.sites}
+    if case.expect.site is not None and case.expect.site not in sites:
+        yield f"unknown site '{case.expect.site}'"
 
 
-def unmet_expectations(assessment: Assessment, expect: Expectation) -> list[str]:
-    """What the assessment got wrong against the case, in words; empty when it passes."""
+def unmet_expectations(
+    assessment: Assessment, expect: Expectation, bands: Sequence[str] = ()
+) -> list[str]:
+    """What the assessment got wrong against the case, in words; empty when it passes.
+    `bands`: the pack's band labels, lowest first (for `max_band`)."""
     ranking = [cause.id for cause in assessment.causes]
     raised = {flag.id for flag in assessment.red_flags}
     failures = []
@@ -70,7 +87,27 @@ def unmet_expectations(assessment: Assessment, expect: Expectation) -> list[str]
     for flag_id in expect.red_flags:
         if flag_id not in raised:
             failures.append(f"red flag {flag_id} was not raised")
+    for flag_id in expect.not_red_flags:
+        if flag_id in raised:
+            failures.append(f"red flag {flag_id} was raised, expected not")
+    if expect.no_referral:
+        referrals = [f.id for f in assessment.red_flags if f.action.severity <= 2]
+        if referrals:
+            failures.append(f"referral raised ({', '.join(referrals)}), expected none")
+    if expect.max_band is not None and expect.max_band in bands:
+        ceiling = bands.index(expect.max_band)
+        failures.extend(
+            f"{cause.id} is {cause.band}, expected at most {expect.max_band}"
+            for cause in assessment.causes
+            if cause.band in bands and bands.index(cause.band) > ceiling
+        )
+    if expect.site is not None:
+        site = assessment.causes[0].site
+        if site is None or site.id != expect.site:
+            named = site.id if site is not None else "no site"
+            failures.append(f"the leading cause names {named}, expected {expect.site}")
     return failures
+
 
 
 def read_case(path: Path, ruleset: Ruleset | None) -> Case | list[Problem]:
@@ -220,7 +257,9 @@ def run_cases(
             intake = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
             assert isinstance(intake, Intake)
             assessment = engine.score(intake)
-            failures = unmet_expectations(assessment, case.expect)
+            failures = unmet_expectations(
+                assessment, case.expect, [band.label for band in ruleset.bands]
+            )
             results.append(
                 {
                     "case": case.id,

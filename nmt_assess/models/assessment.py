@@ -76,6 +76,14 @@ class Withheld(Frozen):
     region: str
 
 
+class SiteAssessment(Frozen):
+    """Where a cause with sites most likely arises, and how likely that site is."""
+
+    id: str
+    title: str
+    probability: float
+
+
 class CauseAssessment(Frozen):
     id: str
     title: str
@@ -87,6 +95,8 @@ class CauseAssessment(Frozen):
     check_next: tuple[CheckNext, ...]
     muscles_to_palpate: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     withheld: tuple[Withheld, ...] = ()
+    #: The most likely site of a cause with sites (None for a cause without).
+    site: SiteAssessment | None = None
 
 
 class Assessment(Frozen):
