@@ -31,7 +31,7 @@ from nmt_assess.engine.batch import BatchEvaluator  # noqa: E402
 from nmt_assess.readers.csv_reader import ColumnMap  # noqa: E402
 from nmt_assess.readers.inputs import Input, read_records  # noqa: E402
 from nmt_assess.ruleset import load_ruleset  # noqa: E402
-from nmt_assess.writers.jsonl import JsonlWriter, entry_fragment  # noqa: E402
+from nmt_assess.writers.jsonl import JsonlWriter  # noqa: E402
 
 
 def best_of_three(work: Callable[[], Any], count: int) -> tuple[float, Any]:
@@ -54,7 +54,7 @@ def main() -> None:
     text = io.StringIO()
     write_jsonl(intakes(ruleset, args.count, args.seed), text)
     data = text.getvalue().encode()
-    fast = BatchEvaluator(Engine(ruleset).pack, entry_fragment)  # as `score -f jsonl` does
+    fast = BatchEvaluator(Engine(ruleset).pack)  # as `score -f jsonl` does
 
     def read() -> list[Any]:
         source = Input(None, "jsonl")
@@ -68,13 +68,13 @@ def main() -> None:
     encode_us, encoded = best_of_three(lambda: [fast._encode(f) for f in findings], args.count)
     pairs = list(zip(findings, encoded, strict=True))
     score_us, scored = best_of_three(
-        lambda: [fast._assess(f, columns) for f, (columns, _) in pairs], args.count
+        lambda: [fast._results(columns, len(f)) for f, (columns, _) in pairs], args.count
     )
     build_us, documents = best_of_three(
         lambda: [
-            s.document(row, f)
-            for s, chunk in zip(scored, findings, strict=True)
-            for row, f in enumerate(chunk)
+            fast.builder.build(result, f)
+            for results, chunk in zip(scored, findings, strict=True)
+            for result, f in zip(results, chunk, strict=True)
         ],
         args.count,
     )
@@ -91,7 +91,7 @@ def main() -> None:
     stages = [
         ("read JSONL into records", read_us),
         ("check and encode findings", encode_us),
-        ("score (numpy)", score_us),
+        ("evaluate (numpy) to results", score_us),
         ("build documents", build_us),
         ("write JSON Lines", write_us),
     ]

@@ -11,7 +11,7 @@ import signal
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +38,6 @@ CHUNKS_PER_WORKER = 2
 PARENT_CHECK_SECONDS = 1.0
 
 Record = dict[str, Any]
-Encode = Callable[[Any], Any]
 
 
 def score_record(engine: Engine, raw: RawRecord) -> Record:
@@ -59,13 +58,13 @@ def score_record(engine: Engine, raw: RawRecord) -> Record:
 
 
 class ChunkScorer:
-    """Scores chunks of records: plain valid intakes with numpy (engine.batch), any other
-    record one by one with the scalar engine and the validator. `encode` is the writer's
-    encoder for shared document entries (writers.jsonl.entry_fragment), or None."""
+    """Scores chunks of records: plain valid intakes evaluated with numpy (engine.batch), any
+    other record one by one with the scalar engine and the validator; one document builder
+    explains both."""
 
-    def __init__(self, ruleset: Ruleset, vectorise: bool, encode: Encode | None = None) -> None:
+    def __init__(self, ruleset: Ruleset, vectorise: bool) -> None:
         self.engine = Engine(ruleset)
-        self.fast = _batch_evaluator(self.engine, encode) if vectorise else None
+        self.fast = _batch_evaluator(self.engine) if vectorise else None
 
     def score(self, chunk: list[RawRecord]) -> Iterator[Record]:
         """The chunk's records, in order; each is built as it is taken."""
@@ -76,31 +75,22 @@ class ChunkScorer:
         for raw, document in zip(chunk, assessed, strict=True):
             if document is None:
                 yield score_record(self.engine, _reference_read(raw))
-            else:
-                document["source"] = raw.origin.as_dict()
-                yield _record(document)
+                continue
+            document["source"] = raw.origin.as_dict()
+            yield _record(document)
 
 
 def _record(document: AssessmentDocument) -> Record:
     return document  # type: ignore[return-value]
 
 
-def _batch_evaluator(engine: Engine, encode: Encode | None) -> Any:
+def _batch_evaluator(engine: Engine) -> Any:
     from nmt_assess.engine.batch import BatchEvaluator, Unsupported
 
     try:
-        return BatchEvaluator(engine.pack, encode)
+        return BatchEvaluator(engine.pack)
     except Unsupported:  # a test on a finding of the wrong type (lint rejects it): the plain way
         return None
-
-
-def _entry_encoder(only_jsonl: bool) -> Encode | None:
-    """JSON Lines' encoder for shared entries, when the records are only written as JSON Lines."""
-    if not only_jsonl:
-        return None
-    from nmt_assess.writers.jsonl import entry_fragment
-
-    return entry_fragment
 
 
 def _reference_read(raw: RawRecord) -> RawRecord:
@@ -118,8 +108,7 @@ def score_stream(
     records: Iterable[RawRecord], ruleset: Ruleset, jobs: int, only_jsonl: bool = False
 ) -> Generator[Record, None, None]:
     """Score every record, in input order, with up to `jobs` processes. With `only_jsonl` the
-    records are only written as JSON Lines: in one process, their reasons and check-next
-    entries may then be pre-serialized JSON (writers.jsonl.entry_fragment), not dicts."""
+    records are only written as JSON Lines: worker processes then write them too."""
     with _fewer_collections():
         yield from _score_stream(records, ruleset, jobs, only_jsonl)
 
@@ -146,7 +135,7 @@ def _score_stream(
     if workers <= 1:
         # Small inputs are scored here: starting processes would cost more than it saves.
         size = sum(len(chunk) for chunk in head)
-        scorer = ChunkScorer(ruleset, size >= VECTORISE_FROM, _entry_encoder(only_jsonl))
+        scorer = ChunkScorer(ruleset, size >= VECTORISE_FROM)
         for chunk in itertools.chain(head, _chunks(iterator)):
             yield from scorer.score(chunk)
         return
@@ -207,7 +196,7 @@ _worker_scorer: ChunkScorer | None = None
 def _start_worker(ruleset: Ruleset, only_jsonl: bool, parent: int) -> None:
     global _worker_scorer
     _follow_parent(parent)
-    _worker_scorer = ChunkScorer(ruleset, vectorise=True, encode=_entry_encoder(only_jsonl))
+    _worker_scorer = ChunkScorer(ruleset, vectorise=True)
 
 
 def _follow_parent(parent: int) -> None:

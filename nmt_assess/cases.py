@@ -109,7 +109,6 @@ def unmet_expectations(
     return failures
 
 
-
 def read_case(path: Path, ruleset: Ruleset | None) -> Case | list[Problem]:
     """The case in `path`, or every problem with it, located (file:line, field, check id): its
     own shape always, its ids and findings when there is a ruleset.

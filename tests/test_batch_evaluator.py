@@ -15,12 +15,11 @@ import pytest
 from nmt_assess import batch
 from nmt_assess.batch import ChunkScorer, score_stream
 from nmt_assess.engine import Engine
-from nmt_assess.engine.batch import BatchEvaluator, _EntryCaches
+from nmt_assess.engine.batch import BatchEvaluator
 from nmt_assess.models import Finding, FindingType, Intake, Ruleset
 from nmt_assess.readers.csv_reader import ColumnMap
 from nmt_assess.readers.inputs import Input, read_records
 from nmt_assess.validation import validate_intake
-from nmt_assess.writers.jsonl import entry_fragment
 from tests.conftest import CASES_DIR
 
 Document = dict[str, Any]
@@ -105,22 +104,6 @@ def test_the_mini_pack_matches_the_reference_engine(mini: Ruleset) -> None:
 
 def test_a_pack_without_red_flags_matches_the_reference_engine(mini: Ruleset) -> None:
     assert_same_as_reference(mini.model_copy(update={"red_flags": ()}), random_intakes(mini, 50, 6))
-
-
-def test_entries_as_json_write_the_reference_documents(ruleset: Ruleset) -> None:
-    import orjson
-
-    documents = random_intakes(ruleset, 300, seed=8)
-    fast = BatchEvaluator(Engine(ruleset).pack, entry_fragment).assess_documents(documents)
-    for document, result in zip(documents, fast, strict=True):
-        assert orjson.dumps(result) == orjson.dumps(reference(ruleset, document))
-
-
-def test_bounded_entry_caches_change_nothing(
-    ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(_EntryCaches, "LIMIT", 5)
-    assert_same_as_reference(ruleset, random_intakes(ruleset, 300, seed=3))
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,8 @@
 """The batch evaluator: the compiled pack's node table evaluated with numpy over many intakes.
 
-It fills what the scalar evaluator fills for one intake (`row` gives any intake's Result: the
-differential test compares them) and hands the document builder what it needs, with each
-distinct contribution, check-next and red-flag entry built once and shared: the documents are
-the ones the scalar path builds, byte for byte.
+It fills, for each intake, the Result the scalar evaluator fills for it (the differential test
+compares them), and the one document builder (engine.document) explains it: nothing here knows
+the document's shape.
 
 It takes the plain case only: a mapping of `id`, `findings` and an ISO `date`, every finding
 known to the catalog and of the right type. Anything else comes back as None, and the caller
@@ -12,9 +11,9 @@ validates and scores that record one by one, so every error message has one sour
 A three-valued condition is a pair of boolean arrays: `yes` where it holds, `no` where it
 definitely does not; an intake whose answer is unknown is in neither.
 
-Entries are cached by integer keys packing what decides them. Keys are int64 when their parts
-fit 63 bits and Python integers (numpy object arrays) when a pack is larger, so no size of pack
-leaves this path.
+Floating point: unit contributions are folded from 0 in unit order, as the scalar evaluator
+folds them, and probabilities are left to the builder (math.exp on the same ln odds), so bands,
+ranks and rounded figures are the same by construction.
 """
 
 from __future__ import annotations
@@ -27,18 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from nmt_assess.engine.document import (
-    CHECK_NEXT_LIMIT,
-    CHECK_NEXT_MIN_SHIFT,
-    AssessmentDocument,
-    DocumentBuilder,
-    Restriction,
-    check_next_entry,
-    contribution_entry,
-    raised_flag_entry,
-    unscreened_flag_entry,
-)
-from nmt_assess.engine.scalar import CauseResult, FlagState, Result, probability
+from nmt_assess.engine.document import AssessmentDocument, DocumentBuilder
+from nmt_assess.engine.scalar import CauseResult, FlagState, Result
+from nmt_assess.engine.scalar import State as State3
 from nmt_assess.models import Finding, FindingType
 from nmt_assess.ruleset.compile import CompiledCause, CompiledPack, CompiledRule, Node
 
@@ -51,8 +41,6 @@ _PLAIN_KEYS = frozenset({"id", "date", "findings"})
 _NUMERIC = (FindingType.scale_0_10, FindingType.number)
 
 
-#: Bits of a contribution key's share (see _contribution_keys).
-_SHARE_BITS = 15
 _YES_NO_BYTES = {True: 1, False: 0, None: 255}
 
 
@@ -403,169 +391,64 @@ def _extremes(values: Iterable[Any]) -> tuple[Any, Any]:
     return high, low
 
 
-class _Witnesses:
-    """The witness list of each distinct code, built once and shared by the documents."""
-
-    def __init__(self, leaves: Sequence[str]) -> None:
-        self.leaves = leaves
-        self.lists: dict[int, tuple[str, ...]] = {}
-
-    def of(self, code: int) -> tuple[str, ...]:
-        found = self.lists.get(code)
-        if found is None:
-            chosen = (leaf for bit, leaf in enumerate(self.leaves) if code >> bit & 1)
-            found = self.lists[code] = tuple(dict.fromkeys(chosen))
-        return found
-
-
-def _round4(values: Array) -> Array:
-    """round(x, 4) for each element, exactly as Python's round gives it."""
-    scaled = values * 1e4
-    result: Array = np.rint(scaled) / 1e4
-    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
-    if near_half.any():  # where x * 1e4 may have crossed .5: Python's correctly rounded answer
-        for index in zip(*np.nonzero(near_half), strict=True):
-            result[index] = round(float(values[index]), 4)
-    return result
-
-
-def _round4_keys(values: Array) -> Array:
-    """Integers k with round(x, 4) == k / 1e4, for ordering as Python's round would."""
-    keys: Array = np.rint(_round4(values) * 1e4)  # within an ulp of k, so rint gives k
-    return keys
-
-
 def _probability(log_odds: Any) -> Any:
     with np.errstate(over="ignore"):  # odds below e^-709: 1 / (1 + inf) is 0, as the engine
         return 1.0 / (1.0 + np.exp(-log_odds))
 
 
-def _wide(bits: int) -> bool:
-    """Whether keys of this many bits need Python integers rather than int64."""
-    return bits > 63
+#: The codes of a state matrix (0 fails, 1 holds, 2 unknown) as node and flag states.
+_STATE_OF: tuple[State3, ...] = (False, True, None)
+_FLAG_STATE: tuple[FlagState, ...] = ("clear", "raised", "unscreened")
 
 
 class BatchEvaluator:
-    """A compiled pack prepared for evaluating batches with numpy.
+    """A compiled pack prepared for evaluating batches with numpy: each intake's Result is the
+    scalar evaluator's for it, so one document builder explains both."""
 
-    `encode`, when a writer supplies one, turns each shared contribution and check-next entry
-    into what that writer writes fastest (JSON Lines: the entry's JSON as an orjson Fragment,
-    copied instead of encoded again); documents built with it are for that writer only.
-    """
-
-    def __init__(self, pack: CompiledPack, encode: Callable[[Any], Any] | None = None) -> None:
+    def __init__(self, pack: CompiledPack) -> None:
         self.pack = pack
         self.builder = DocumentBuilder(pack)
-        self.encode = encode
         self.catalog = pack.ruleset.findings
         self.rule_plans = [[_RulePlan(rule, pack) for rule in cause.rules] for cause in pack.causes]
-        flags = pack.flags
-        self.flag_bits = max(1, len(flags).bit_length())
-        self.flag_mask = (1 << self.flag_bits) - 1
-        self.referral_first = [i for i, f in enumerate(flags) if f.flag.action.is_referral_first]
-        self.flag_witnesses = [_Witnesses(flag.leaves) for flag in flags]
-        self._flag_entries: dict[int, Any] = {}
         self._check_supported()
-        # Documents share their contribution and check-next entries, cached by what decides
-        # them (about nine in ten repeat): they are immutable (document.Entry).
-        self.caches = [_EntryCaches(cause, self) for cause in pack.causes]
 
     def _check_supported(self) -> None:
         """Raise Unsupported now, not mid-batch, when a test cannot be vectorised."""
         empty = {fid: _encode_column(f, [None])[0] for fid, f in self.catalog.items()}
         batch = _Batch(self.pack, empty)
-        for cause in self.pack.causes:
-            for rule in cause.rules:
-                batch.state(rule.when)
-                if rule.unless is not None:
-                    batch.state(rule.unless)
-        for flag in self.pack.flags:
-            batch.state(flag.when)
+        for index in range(len(self.pack.nodes)):
+            batch.state(index)
 
-    def unanswered_codes(self, flag: int, batch: _Batch, size: int) -> Array:
-        """Per intake, a bit for each of the flag's findings that is unanswered."""
-        reads = self.pack.flags[flag].reads
-        wide = _wide(len(reads) + self.flag_bits)
-        codes = np.zeros(size, dtype=object if wide else np.int64)
-        for bit, finding_id in enumerate(reads):
-            unknown = _unknown(batch.columns[finding_id])
-            if wide:
-                codes[unknown] |= 1 << bit
-            else:
-                codes |= unknown.astype(np.int64) << bit
-        return codes
-
-    def raised_entry(self, key: int) -> Any:
-        """A raised flag's entry, for a key packing (witness code, flag)."""
-        entry = self._flag_entries.get(key << 1)
-        if entry is None:
-            index = key & self.flag_mask
-            witnesses = self.flag_witnesses[index].of(key >> self.flag_bits)
-            entry = raised_flag_entry(self.pack.flags[index].flag, witnesses)
-            self._remember(key << 1, entry)
-        return entry
-
-    def open_entry(self, key: int) -> Any:
-        """An unscreened flag's entry, for a key packing (unanswered findings, flag)."""
-        entry = self._flag_entries.get(key << 1 | 1)
-        if entry is None:
-            index, code = key & self.flag_mask, key >> self.flag_bits
-            flag = self.pack.flags[index]
-            unanswered = tuple(f for bit, f in enumerate(flag.reads) if code >> bit & 1)
-            entry = unscreened_flag_entry(flag.flag, unanswered)
-            self._remember(key << 1 | 1, entry)
-        return entry
-
-    def _remember(self, key: int, entry: Any) -> None:
-        if len(self._flag_entries) >= _EntryCaches.LIMIT:
-            self._flag_entries = {}
-        self._flag_entries[key] = entry
-
-    # --- the public entry points ---
-
-    def assess_documents(self, documents: Sequence[Any]) -> Iterator[AssessmentDocument | None]:
-        """Each plain, valid intake document's assessment, in order; None for every other
-        document. Scoring is done for the whole batch; documents are built as they are taken,
-        so only the one in hand is held."""
-        envelopes, findings, scored, bad = self._evaluate(documents)
-        position = 0
-        for envelope in envelopes:
-            if envelope is None:
-                yield None
-                continue
-            assert scored is not None
-            if position in bad:
-                yield None
-            else:
-                document = scored.document(position, findings[position])
-                document["intake_id"], document["intake_date"] = envelope
-                yield document
-            position += 1
-
-    def results(self, documents: Sequence[Any]) -> list[Result | None]:
-        """Each plain, valid intake document's evaluation (what the scalar evaluator gives
-        for it), None for every other document: for comparing the evaluators."""
-        envelopes, _, scored, bad = self._evaluate(documents)
-        results: list[Result | None] = []
-        position = 0
-        for envelope in envelopes:
-            if envelope is None:
-                results.append(None)
-                continue
-            assert scored is not None
-            results.append(None if position in bad else scored.result(position))
-            position += 1
-        return results
-
-    def _evaluate(
-        self, documents: Sequence[Any]
-    ) -> tuple[list[Any], list[dict[str, Any]], _Scored | None, set[int]]:
+    def evaluate(self, documents: Sequence[Any]) -> Iterator[tuple[Any, Result] | None]:
+        """For each plain, valid intake document, its (id, date) and Result, in order; None
+        for every other document (the caller validates and scores those one by one)."""
         envelopes = [_plain_envelope(d, self.catalog) for d in documents]
         rows = [i for i, envelope in enumerate(envelopes) if envelope is not None]
         findings = [documents[i]["findings"] for i in rows]
         columns, bad = self._encode(findings)
-        scored = self._assess(findings, columns) if rows else None
-        return envelopes, findings, scored, bad
+        results = self._results(columns, len(findings)) if rows else []
+        position = 0
+        for envelope in envelopes:
+            if envelope is None:
+                yield None
+                continue
+            yield None if position in bad else (envelope, results[position])
+            position += 1
+
+    def assess_documents(self, documents: Sequence[Any]) -> Iterator[AssessmentDocument | None]:
+        """Each plain, valid intake document's assessment, None for every other document:
+        the batch is evaluated at once, each document built (by the one builder) as taken."""
+        build = self.builder.build
+        for document, item in zip(documents, self.evaluate(documents), strict=True):
+            if item is None:
+                yield None
+            else:
+                (intake_id, intake_date), result = item
+                yield build(result, document["findings"], intake_id, intake_date)
+
+    def results(self, documents: Sequence[Any]) -> list[Result | None]:
+        """Each plain, valid intake document's Result, None for every other document."""
+        return [None if item is None else item[1] for item in self.evaluate(documents)]
 
     def _encode(self, findings: list[dict[str, Any]]) -> tuple[Columns, set[int]]:
         columns: Columns = {}
@@ -577,344 +460,60 @@ class BatchEvaluator:
             bad |= rejected
         return columns, bad
 
-    # --- scoring a batch ---
-
-    def _assess(self, findings: list[dict[str, Any]], columns: Columns) -> _Scored:
+    def _results(self, columns: Columns, size: int) -> list[Result]:
         batch = _Batch(self.pack, columns)
-        size = len(findings)
-        causes = []
-        for cause, caches in zip(self.pack.causes, self.caches, strict=True):
-            values = [
-                [self.rule_values(cause, i, batch) for i in unit.rules] for unit in cause.units
-            ]
-            causes.append(_CauseColumns(self, cause, caches, batch, values, size))
-        return _Scored(self, batch, causes, size)
-
-    def rule_values(
-        self,
-        cause: CompiledCause,
-        index: int,
-        batch: _Batch,
-        override: tuple[str, Any] | None = None,
-    ) -> Any:
-        plan = self.rule_plans[cause.index][index]
-        rule = plan.rule
-        if override is not None and plan.leaf is not None:
-            return plan.fixed_value(override[1])  # the rule reads only the overridden finding
-        if override is None:
-            when = batch.state(rule.when)
-            unless = None if rule.unless is None else batch.state(rule.unless)
-        else:
-            when = batch.state_if(rule.when, *override)
-            unless = None if rule.unless is None else batch.state_if(rule.unless, *override)
-        return plan.values(when, unless)
-
-
-class _Scored:
-    """A batch's scores, ready to be turned into documents one intake at a time."""
-
-    def __init__(
-        self, evaluator: BatchEvaluator, batch: _Batch, causes: list[_CauseColumns], size: int
-    ) -> None:
-        self.evaluator = evaluator
-        self.batch = batch
-        self.causes = causes
-        self.size = size
-        pack = evaluator.pack
-        flags = pack.flags
-        states = [batch.state(flag.when) for flag in flags]
-        shape = (len(flags), size)  # also when a pack has no red flags
-        self.yes = yes = np.array(
-            [np.broadcast_to(s[0], (size,)) for s in states], dtype=bool
-        ).reshape(shape)
-        self.no = no = np.array(
-            [np.broadcast_to(s[1], (size,)) for s in states], dtype=bool
-        ).reshape(shape)
-        open_ = ~yes & ~no
-        bits = evaluator.flag_bits
-        wide = any(_wide(len(flag.leaves) + bits) for flag in flags)
-        dtype = object if wide else np.int64
-        index = np.arange(len(flags), dtype=np.int64)[:, None].astype(dtype)
-        witnesses = np.array(
-            [batch.witness_codes(flag.when, size) for flag in flags], dtype=dtype
-        ).reshape(shape)
-        wide_open = any(_wide(len(flag.reads) + bits) for flag in flags)
-        unanswered = np.array(
-            [evaluator.unanswered_codes(i, batch, size) for i in range(len(flags))],
-            dtype=object if wide_open else np.int64,
-        ).reshape(shape)
-        # raised flags most severe first (a stable sort), open ones in pack order
-        severity = list(pack.by_severity)
-        self.raised = _flat_rows((witnesses << bits | index)[severity], yes[severity])
-        self.open = _flat_rows(unanswered << bits | index.astype(unanswered.dtype), open_)
-        referral_first = np.any(yes[evaluator.referral_first], axis=0)
-        self.referral_first: list[bool] = np.asarray(referral_first).tolist()
-        # causes by rounded probability, highest first; ties keep pack order (a stable sort)
-        probabilities = np.array([cause.probability for cause in causes]).reshape(len(causes), size)
-        self.ranking = np.argsort(-probabilities, axis=0, kind="stable").T.tolist()
-
-    def document(self, row: int, findings: dict[str, Any]) -> AssessmentDocument:
-        evaluator = self.evaluator
-        builder = evaluator.builder
-        raised_keys, raised_at = self.raised
-        open_keys, open_at = self.open
-        raised = raised_keys[raised_at[row] : raised_at[row + 1]]
-        mask = evaluator.flag_mask
-        restriction = builder.restriction([key & mask for key in raised]) if raised else None
-        causes = self.causes
-        return builder.document(
-            None,
-            None,
-            [evaluator.raised_entry(key) for key in raised],
-            self.referral_first[row],
-            [evaluator.open_entry(key) for key in open_keys[open_at[row] : open_at[row + 1]]],
-            [
-                causes[cause].entry(row, findings, rank, restriction)
-                for rank, cause in enumerate(self.ranking[row], 1)
-            ],
-            findings,
-        )
-
-    def result(self, row: int) -> Result:
-        """The row's evaluation, as the scalar evaluator's Result."""
-        states = []
-        for index in range(len(self.evaluator.pack.nodes)):
-            yes, no = self.batch.state(index)
-            yes = bool(np.broadcast_to(yes, (self.size,))[row])
-            no = bool(np.broadcast_to(no, (self.size,))[row])
-            states.append(True if yes else False if no else None)
-        flags: list[FlagState] = [
-            "raised" if yes else "clear" if no else "unscreened"
-            for yes, no in zip(self.yes[:, row].tolist(), self.no[:, row].tolist(), strict=True)
+        states = _state_rows(batch, len(self.pack.nodes), size)
+        flags = [
+            tuple(map(_FLAG_STATE.__getitem__, row))
+            for row in _state_codes(batch, [flag.when for flag in self.pack.flags], size)
         ]
-        return Result(tuple(states), tuple(flags), tuple(c.result(row) for c in self.causes))
-
-
-def _flat_rows(keys: Array, chosen: Array) -> tuple[list[int], list[int]]:
-    """The chosen keys (flags by intake), intake after intake, and where each intake starts."""
-    counts = chosen.sum(axis=0)
-    return keys.T[chosen.T].tolist(), np.concatenate(([0], np.cumsum(counts))).tolist()
-
-
-class _EntryCaches:
-    """A cause's contribution and check-next entries built once per distinct key; bounded, so
-    memory stays flat however long the batch."""
-
-    LIMIT = 8192
-
-    def __init__(self, cause: CompiledCause, evaluator: BatchEvaluator) -> None:
-        self.pack = evaluator.pack
-        self.rules = cause.rules
-        #: bits of a rule's position in a key: no limit on the rules of a cause
-        self.rule_bits = max(1, len(cause.rules).bit_length())
-        self.spare = 2 * self.rule_bits + 2 + _SHARE_BITS
-        self.log_lrs = np.array([rule.log_lr for rule in cause.rules])[:, None]
-        self.witnesses = [_Witnesses(rule.leaves) for rule in cause.rules]
-        self.questions = [
-            (finding_id, self.pack.ruleset.findings[finding_id].asked_of)
-            for finding_id in cause.candidates
+        causes = [self._cause_rows(cause, batch, size) for cause in self.pack.causes]
+        return [
+            Result(
+                tuple(map(_STATE_OF.__getitem__, states[row])),
+                flags[row],
+                tuple(cause[row] for cause in causes),
+            )
+            for row in range(size)
         ]
-        self._contributions: dict[int, Any] = {}
-        self._checks: dict[int, Any] = {}
-        encode = evaluator.encode
-        self._finish: Callable[[Any], Any] = encode if encode is not None else _same
 
-    def entries(
-        self, contribution_keys: list[int], check_keys: list[int]
-    ) -> tuple[dict[int, Any], dict[int, Any]]:
-        """Mappings holding every entry a batch needs (contributions, check-next), so that its
-        documents only look entries up. A full cache is replaced, never emptied, so a batch's
-        mappings stay whole whatever later batches do."""
-        self._contributions = _entries(
-            self._contributions, contribution_keys, self._contribution, self._finish
-        )
-        self._checks = _entries(self._checks, check_keys, self._check, self._finish)
-        return self._contributions, self._checks
-
-    def asked_of(self, key: int) -> tuple[str, str]:
-        return self.questions[key >> 28]
-
-    def _contribution(self, key: int) -> Any:
-        share_code = key & ((1 << _SHARE_BITS) - 1)
-        key >>= _SHARE_BITS
-        counted, present = bool(key & 1), bool(key >> 1 & 1)
-        key >>= 2
-        mask = (1 << self.rule_bits) - 1
-        index, leader = key & mask, key >> self.rule_bits & mask
-        code = key >> (2 * self.rule_bits)
-        share = -0.0 if share_code == 0 else (share_code - (1 << (_SHARE_BITS - 1))) / 1e4
-        return contribution_entry(
-            self.rules[index],
-            present,
-            counted,
-            share,
-            self.witnesses[index].of(code),
-            None if counted else self.rules[leader].rule.id,
-        )
-
-    def _check(self, key: int) -> Any:
-        """The entry for a key packing (candidate, could lower to, could raise to), each
-        probability as a count of 1e-4 (it is rounded to 4 places)."""
-        finding_id = self.questions[key >> 28][0]
-        return check_next_entry(
-            self.pack, finding_id, (key >> 14 & 0x3FFF) / 1e4, (key & 0x3FFF) / 1e4
-        )
-
-
-def _entries(
-    cache: dict[int, Any],
-    keys: list[int],
-    make: Callable[[int], Any],
-    finish: Callable[[Any], Any],
-) -> dict[int, Any]:
-    """The cache with an entry for every key: the same one, or a new one when it would grow
-    past the limit (so memory stays flat)."""
-    wanted = set(keys)
-    missing = wanted.difference(cache)
-    if len(cache) + len(missing) > _EntryCaches.LIMIT:
-        cache, missing = {}, wanted
-    for key in missing:
-        cache[key] = finish(make(key))
-    return cache
-
-
-def _same(entry: Any) -> Any:
-    return entry
-
-
-class _CauseColumns:
-    """One cause over a batch: each intake's probability, contributions and check-next."""
-
-    def __init__(
-        self,
-        evaluator: BatchEvaluator,
-        cause: CompiledCause,
-        caches: _EntryCaches,
-        batch: _Batch,
-        unit_values: list[list[Any]],
-        size: int,
-    ) -> None:
-        self.evaluator = evaluator
-        self.cause = cause
-        self.caches = caches
-        self.size = size
-        self.unit_values = unit_values
+    def _cause_rows(self, cause: CompiledCause, batch: _Batch, size: int) -> list[CauseResult]:
+        """The cause's result for every intake of the batch."""
+        unit_values = [
+            [self.rule_values(cause, i, batch) for i in unit.rules] for unit in cause.units
+        ]
         combined = [_combine(values) for values in unit_values]
         subtotal: Any = np.zeros(size)
-        for value in combined:
+        for value in combined:  # unit by unit from 0, as the scalar evaluator folds them
             subtotal = subtotal + value
-        self.total = cause.prior_log_odds + subtotal
-        # the final probability with the scalar path's function (math.exp on Python floats),
-        # so band, rank and the rounded figure are the same by construction
-        exact = [probability(x) for x in self.total.tolist()]
-        band = evaluator.pack.ruleset.band
-        self.probability = [round(p, 4) for p in exact]
-        self.band = [band(p) for p in exact]
-        self._contributions(batch, unit_values, size)
-        self._check_next(batch, unit_values, combined, np.array(exact), size)
-        contributions, checks = caches.entries(self.keys, self.check_keys)
-        self.contribution, self.check = contributions.__getitem__, checks.__getitem__
-
-    # contributions: which rules applied a factor, which of them counted, their shares
-    def _contributions(self, batch: _Batch, unit_values: list[list[Any]], size: int) -> None:
-        rules = self.cause.rules
-        values = np.array([np.broadcast_to(v, (size,)) for vs in unit_values for v in vs])
-        values = values.reshape(len(rules), size)
-        leader = np.empty(values.shape, dtype=np.int64)
-        start = 0
-        for unit_vals in unit_values:
-            stop = start + len(unit_vals)
-            if stop - start == 1:  # a unit of one rule: the rule leads wherever it applies
-                leader[start] = start
-            else:
-                leader[start:stop] = _unit_leaders(values[start:stop], start)
-            start = stop
-        applied = ~np.isnan(values) & (values != 0)
-        counted = applied & (leader == np.arange(len(rules))[:, None])
-        magnitude = np.where(applied, np.abs(values), 0.0)
-        total: Any = np.zeros(size)
-        for rule_index in range(len(rules)):  # in rule order, as the scalar path sums
-            total = total + np.where(counted[rule_index], magnitude[rule_index], 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(counted & (total > 0), _round4(values / total), 0.0)
-        # the scalar path's order: counted first, then by strength, then rule order (stable)
-        category = np.where(counted, 0, np.where(applied, 1, 2))
-        order = np.lexsort((-magnitude, category), axis=0)
-        entries = applied.sum(axis=0)
-        keep = (np.arange(len(rules))[:, None] < entries[None, :]).T
-        spare = self.caches.spare
-        wide = any(_wide(len(rule.leaves) + spare) for rule in rules)
-        one = np.ones(size, dtype=object if wide else np.int64)  # a single test: its own witness
-        nodes = batch.nodes
-        witnesses = np.array(
-            [
-                one if not nodes[rule.when].children else batch.witness_codes(rule.when, size)
-                for rule in rules
-            ],
-            dtype=object if wide else np.int64,
-        ).reshape(len(rules), size)
-        present = values == self.caches.log_lrs
-        keys = _contribution_keys(
-            present, counted, share, leader, witnesses, self.caches.rule_bits, wide
-        )
-        self.offsets = np.concatenate(([0], np.cumsum(entries))).tolist()
-        #: one key per contribution, intake after intake (see _contribution_keys)
-        self.keys = np.take_along_axis(keys, order, axis=0).T[keep].tolist()
-
-    # check-next: the unanswered findings whose answer could move this cause most
-    def _check_next(
-        self,
-        batch: _Batch,
-        unit_values: list[list[Any]],
-        combined: list[Any],
-        probability: Array,
-        size: int,
-    ) -> None:
-        shifts, lows, highs = [], [], []
-        nothing = np.full(size, -1.0)
-        #: per candidate: where it is unanswered, and the range of probability it could give
-        self.ranges: list[tuple[str, Array, Array, Array]] = []
-        for finding_id, options in self.cause.candidates.items():
+        total = cause.prior_log_odds + subtotal
+        flat = [np.broadcast_to(value, (size,)) for values in unit_values for value in values]
+        rule_rows = np.array(flat).reshape(len(flat), size).T.tolist()
+        order = [i for unit in cause.units for i in unit.rules]
+        ranges: list[list[tuple[str, float, float]]] = [[] for _ in range(size)]
+        for finding_id, options in cause.candidates.items():
             unknown = _unknown(batch.columns[finding_id])
-            if not unknown.any():  # answered by every intake of the batch: nothing to suggest
-                shifts.append(nothing)
-                lows.append(nothing)
-                highs.append(nothing)
+            if not unknown.any():
                 continue
-            lowest, highest = self._gain_range(batch, unit_values, combined, finding_id, options)
-            least, most = self.total + lowest, self.total + highest
-            low, high = _probability(least), _probability(most)
-            shift = np.maximum(high - probability, probability - low)
-            shifts.append(np.where(unknown & (shift >= CHECK_NEXT_MIN_SHIFT), shift, -1.0))
-            lows.append(np.broadcast_to(low, (size,)))
-            highs.append(np.broadcast_to(high, (size,)))
-            self.ranges.append((finding_id, unknown, least, most))
-        if not shifts:
-            self.check_offsets = [0] * (size + 1)
-            self.check_keys: list[int] = []
-            return
-        keys = np.array(shifts)
-        keys = np.where(keys >= 0, _round4_keys(keys), -1.0)
-        # the scalar path sorts by rounded shift, largest first, ties in catalog order: argmax
-        # takes the first of equal keys
-        columns = np.arange(size)
-        top = []
-        for _ in range(min(CHECK_NEXT_LIMIT, len(keys))):
-            best = np.argmax(keys, axis=0)
-            top.append(np.where(keys[best, columns] >= 0, best, -1))
-            keys[best, columns] = -2.0
-        picks = np.array(top).T  # intake by slot; the valid slots come first
-        valid = picks >= 0
-        at = columns[:, None], np.where(valid, picks, 0)
-        low_top, high_top = (_round4_keys(np.array(m).T[at][valid]) for m in (lows, highs))
-        counts = valid.sum(axis=1)
-        self.check_offsets = np.concatenate(([0], np.cumsum(counts))).tolist()
-        #: one key per check-next entry, intake after intake (see _EntryCaches._check)
-        keys = picks[valid] << 28 | low_top.astype(np.int64) << 14 | high_top.astype(np.int64)
-        self.check_keys = keys.tolist()
+            lowest, highest = self._gain_range(
+                cause, batch, unit_values, combined, finding_id, options
+            )
+            least = np.broadcast_to(total + lowest, (size,)).tolist()
+            most = np.broadcast_to(total + highest, (size,)).tolist()
+            for row in np.flatnonzero(unknown).tolist():
+                ranges[row].append((finding_id, least[row], most[row]))
+        totals = total.tolist()
+        results = []
+        for row in range(size):
+            by_rule: list[float | None] = [None] * len(cause.rules)
+            for index, value in zip(order, rule_rows[row], strict=True):
+                by_rule[index] = None if value != value else value  # NaN: no factor
+            results.append(CauseResult(totals[row], tuple(by_rule), tuple(ranges[row])))
+        return results
 
     def _gain_range(
         self,
+        cause: CompiledCause,
         batch: _Batch,
         unit_values: list[list[Any]],
         combined: list[Any],
@@ -922,7 +521,6 @@ class _CauseColumns:
         options: Sequence[Any],
     ) -> tuple[Any, Any]:
         """The lowest and highest change in ln odds that answering the finding can make."""
-        cause = self.cause
         touched = cause.units_of[finding_id]
         before: Any = 0.0
         for u in touched:
@@ -937,12 +535,11 @@ class _CauseColumns:
             others = [v for i, v in enumerate(unit_values[u]) if i not in using]
             partial.append((*_extremes(others), [unit.rules[i] for i in using]))
         lowest = highest = None
-        evaluator = self.evaluator
         for option in options:
             after: Any = 0.0
             for high, low, rules in partial:
                 for index in rules:
-                    value = evaluator.rule_values(cause, index, batch, (finding_id, option))
+                    value = self.rule_values(cause, index, batch, (finding_id, option))
                     high, low = np.fmax(high, value), np.fmin(low, value)
                 after = after + (high + low)
             gain = after - before
@@ -950,74 +547,39 @@ class _CauseColumns:
             highest = gain if highest is None else np.maximum(highest, gain)
         return lowest, highest
 
-    def entry(
-        self, row: int, findings: dict[str, Any], rank: int, restriction: Restriction | None
+    def rule_values(
+        self,
+        cause: CompiledCause,
+        index: int,
+        batch: _Batch,
+        override: tuple[str, Any] | None = None,
     ) -> Any:
-        check_keys = self.check_keys[self.check_offsets[row] : self.check_offsets[row + 1]]
-        return self.evaluator.builder.cause_entry(
-            self.cause,
-            rank,
-            self.probability[row],
-            self.band[row],
-            list(map(self.contribution, self.keys[self.offsets[row] : self.offsets[row + 1]])),
-            check_keys,
-            findings,
-            restriction,
-            self.caches.asked_of,
-            self.check,
-        )
-
-    def result(self, row: int) -> CauseResult:
-        values = [
-            None if math.isnan(v) else v
-            for vs in self.unit_values
-            for v in (float(np.broadcast_to(x, (self.size,))[row]) for x in vs)
-        ]
-        ranges = tuple(
-            (
-                finding_id,
-                float(np.broadcast_to(low, (self.size,))[row]),
-                float(np.broadcast_to(high, (self.size,))[row]),
-            )
-            for finding_id, unknown, low, high in self.ranges
-            if unknown[row]
-        )
-        return CauseResult(float(self.total[row]), tuple(values), ranges)
+        """ln of the factor the rule applies to each intake (NaN: none); with `override`,
+        were every intake to answer that finding with that value."""
+        plan = self.rule_plans[cause.index][index]
+        rule = plan.rule
+        if override is not None and plan.leaf is not None:
+            return plan.fixed_value(override[1])  # the rule reads only the overridden finding
+        if override is None:
+            when = batch.state(rule.when)
+            unless = None if rule.unless is None else batch.state(rule.unless)
+        else:
+            when = batch.state_if(rule.when, *override)
+            unless = None if rule.unless is None else batch.state_if(rule.unless, *override)
+        return plan.values(when, unless)
 
 
-def _contribution_keys(
-    present: Array,
-    counted: Array,
-    share: Array,
-    leader: Array,
-    witness: Array,
-    rule_bits: int,
-    wide: bool,
-) -> Array:
-    """Everything that decides a contribution entry, packed in one integer per rule and intake
-    (hashing an int is much quicker than hashing a tuple): int64, or Python integers when the
-    parts need more than 63 bits. The share is rounded to 4 places, so it is an integer count
-    of 1e-4; -0.0 (an "against" share rounding to 0) gets its own."""
-    rule_index = np.broadcast_to(np.arange(len(share))[:, None], share.shape)
-    share_code = np.rint(share * 1e4).astype(np.int64) + (1 << (_SHARE_BITS - 1))
-    share_code = np.where((share == 0) & np.signbit(share), 0, share_code)
-    parts = [np.maximum(leader, 0), rule_index, present, counted, share_code]
-    if wide:
-        parts = [np.asarray(part, dtype=np.int64).astype(object) for part in parts]
-    leader_, index_, present_, counted_, share_ = parts
-    key = witness
-    key = (key << rule_bits) | leader_
-    key = (key << rule_bits) | index_
-    key = (key << 1) | (present_ if wide else present_.astype(np.int64))
-    key = (key << 1) | (counted_ if wide else counted_.astype(np.int64))
-    keys: Array = (key << _SHARE_BITS) | share_
-    return keys
+def _state_codes(batch: _Batch, nodes: Sequence[int], size: int) -> list[list[int]]:
+    """Per intake, each node's state as a code of _STATE_OF (0 fails, 1 holds, 2 unknown)."""
+    if not nodes:
+        return [[] for _ in range(size)]
+    codes = np.empty((len(nodes), size), dtype=np.int8)
+    for position, index in enumerate(nodes):
+        yes, no = batch.state(index)
+        codes[position] = np.where(yes, 1, np.where(no, 0, 2))
+    rows: list[list[int]] = codes.T.tolist()
+    return rows
 
 
-def _unit_leaders(values: Array, offset: int) -> Array:
-    """For each rule of a unit, the index of the rule whose factor counts in its direction."""
-    positive = np.where(values > 0, values, 0.0)
-    negative = np.where(values < 0, values, 0.0)
-    best_for = offset + np.argmax(positive, axis=0)
-    best_against = offset + np.argmin(negative, axis=0)
-    return np.where(values > 0, best_for, np.where(values < 0, best_against, -1))
+def _state_rows(batch: _Batch, count: int, size: int) -> list[list[int]]:
+    return _state_codes(batch, range(count), size)
