@@ -1,5 +1,7 @@
 """Replay every bundled case through the quick (adaptive) intake and compare with scoring the
-whole case: questions asked, same top cause, every red flag raised.
+whole case: questions asked, same top cause, every red flag raised, and whether each question
+was on the client's site (a site-specific question whose sites meet the regions the case marks;
+the case's regions are its own answers, as a client would give them when asked first).
 
     python benchmarks/intake_replay.py
 """
@@ -10,7 +12,12 @@ import statistics
 import sys
 import time
 
-from nmt_assess.adaptive import STOP_MARGIN, replay_quick_intake, screening_findings
+from nmt_assess.adaptive import (
+    STOP_MARGIN,
+    client_regions,
+    replay_quick_intake,
+    screening_findings,
+)
 from nmt_assess.engine import Engine
 from nmt_assess.models import Intake
 from nmt_assess.readers.intake_file import read_intake_file
@@ -31,12 +38,21 @@ def main() -> None:
         whole = engine.score(case)
         gathered, asked = replay_quick_intake(engine, case.findings, margin=margin)
         quick = engine.score(Intake.model_validate({"findings": gathered}))
+        regions = client_regions(engine, case.findings)
+        off_site = [
+            f
+            for f in asked
+            if regions is not None
+            and ruleset.findings[f].sites is not None
+            and regions.isdisjoint(ruleset.findings[f].sites or ())
+        ]
         rows.append(
             (
                 path.stem,
                 len(asked),
                 quick.causes[0].id == whole.causes[0].id,
                 {f.id for f in whole.red_flags} <= {f.id for f in quick.red_flags},
+                off_site,
             )
         )
     seconds = time.perf_counter() - start
@@ -53,10 +69,16 @@ def main() -> None:
     )
     print(f"Same top cause as the whole case: {same_top}/{len(rows)} ({same_top / len(rows):.0%})")
     print(f"Every red flag raised: {flags}/{len(rows)}")
+    off = sum(len(r[4]) for r in rows)
+    on_site_cases = sum(not r[4] for r in rows)
+    print(
+        f"Questions off the client's site: {off} of {sum(asked_counts)}; "
+        f"cases with every question on site: {on_site_cases}/{len(rows)}"
+    )
     print(f"({seconds:.1f} s)")
-    for name, count, top, flag in rows:
-        if not top or not flag or "-v" in sys.argv:
-            print(f"  {name}: asked {count}, same top {top}, flags {flag}")
+    for name, count, top, flag, off_site in rows:
+        if not top or not flag or off_site or "-v" in sys.argv:
+            print(f"  {name}: asked {count}, same top {top}, flags {flag}, off site {off_site}")
 
 
 if __name__ == "__main__":

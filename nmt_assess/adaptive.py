@@ -92,6 +92,42 @@ def screening_findings(engine: Engine) -> list[str]:
     return [f for f, finding in catalog.items() if finding.section == "screening" or f in flagged]
 
 
+def site_questions(engine: Engine) -> list[str]:
+    """Asked right after screening: where the client has pain and symptoms (the pack's
+    site_findings), since they decide which site-specific questions mean anything."""
+    return [f for f in engine.ruleset.site_findings if f in engine.ruleset.findings]
+
+
+def client_regions(engine: Engine, findings: Mapping[str, Any]) -> set[str] | None:
+    """The body regions the client marked (pain or symptoms), None when none is answered."""
+    answered = [findings.get(f) for f in site_questions(engine)]
+    if all(value is None for value in answered):
+        return None
+    return {region for value in answered if value for region in value}
+
+
+def on_site(engine: Engine, findings: Mapping[str, Any], candidates: Iterable[str]) -> list[str]:
+    """The candidates that have meaning for the client's regions: a site-specific question
+    (a finding with `sites`) is dropped when the client's marked regions miss its sites."""
+    regions = client_regions(engine, findings)
+    catalog = engine.ruleset.findings
+    return [f for f in candidates if regions is None or _meets(catalog[f].sites, regions)]
+
+
+def _meets(sites: tuple[str, ...] | None, regions: set[str]) -> bool:
+    return sites is None or not regions.isdisjoint(sites)
+
+
+def next_site_question(
+    engine: Engine, findings: Mapping[str, Any], asked: Iterable[str]
+) -> str | None:
+    """The first site question not yet answered or asked."""
+    done = set(asked)
+    return next(
+        (f for f in site_questions(engine) if findings.get(f) is None and f not in done), None
+    )
+
+
 def replay_quick_intake(
     engine: Engine, answers: Mapping[str, Any], *, margin: float = STOP_MARGIN
 ) -> tuple[dict[str, Any], list[str]]:
@@ -102,10 +138,16 @@ def replay_quick_intake(
     findings = {f: v for f, v in answers.items() if f in screening}
     pending = [f for f in engine.ruleset.findings if f not in screening]
     asked: list[str] = []
-    while pending and could_reorder_top_two(engine, findings, pending, margin):
-        chosen = next_question(engine, findings, pending)
+    while pending:
+        chosen = next_site_question(engine, findings, asked)
+        if chosen is None:
+            open_ = on_site(engine, findings, pending)
+            if not open_ or not could_reorder_top_two(engine, findings, open_, margin):
+                break
+            chosen = next_question(engine, findings, open_)
         assert chosen is not None
-        pending.remove(chosen)
+        if chosen in pending:
+            pending.remove(chosen)
         asked.append(chosen)
         if answers.get(chosen) is not None:
             findings[chosen] = answers[chosen]

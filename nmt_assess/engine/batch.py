@@ -214,6 +214,9 @@ def _combine_states(node: Node, parts: list[State]) -> State:
         return _every([p[0] for p in parts]), _some([p[1] for p in parts])
     if op == "any":
         return _some([p[0] for p in parts]), _every([p[1] for p in parts])
+    if op == "any_known":
+        yes = _some([p[0] for p in parts])
+        return yes, np.logical_and(np.logical_not(yes), _some([p[1] for p in parts]))
     assert op == "at_least", op
     held: Any = 0
     open_: Any = 0
@@ -503,13 +506,43 @@ class BatchEvaluator:
             for row in np.flatnonzero(unknown).tolist():
                 ranges[row].append((finding_id, least[row], most[row]))
         totals = total.tolist()
+        lows, highs = (x.tolist() for x in self._log_odds_range(cause, batch, unit_values, size))
         results = []
         for row in range(size):
             by_rule: list[float | None] = [None] * len(cause.rules)
             for index, value in zip(order, rule_rows[row], strict=True):
                 by_rule[index] = None if value != value else value  # NaN: no factor
-            results.append(CauseResult(totals[row], tuple(by_rule), tuple(ranges[row])))
+            results.append(
+                CauseResult(totals[row], lows[row], highs[row], tuple(by_rule), tuple(ranges[row]))
+            )
         return results
+
+    def _log_odds_range(
+        self, cause: CompiledCause, batch: _Batch, unit_values: list[list[Any]], size: int
+    ) -> tuple[Array, Array]:
+        """scalar.unit_range over the batch, folded in the scalar evaluator's order."""
+        low_total: Any = np.zeros(size)
+        high_total: Any = np.zeros(size)
+        for unit, values in zip(cause.units, unit_values, strict=True):
+            ends = []
+            for pick, start, sign in ((np.fmax, -np.inf, 1), (np.fmin, np.inf, -1)):
+                low: Any = start
+                high: Any = start
+                for index, value in zip(unit.rules, values, strict=True):
+                    rule = cause.rules[index]
+                    present = np.broadcast_to(batch.state(rule.when)[0], (size,))
+                    side = (value > 0) if sign > 0 else (value < 0)
+                    rule_low = np.where(present, rule.lr_bounds[0], rule.absent_bounds[0])
+                    rule_high = np.where(present, rule.lr_bounds[1], rule.absent_bounds[1])
+                    low = pick(low, np.where(side, rule_low, start))
+                    high = pick(high, np.where(side, rule_high, start))
+                ends.append(
+                    (np.where(np.isinf(low), 0.0, low), np.where(np.isinf(high), 0.0, high))
+                )
+            (for_low, for_high), (against_low, against_high) = ends
+            low_total = low_total + (for_low + against_low)
+            high_total = high_total + (for_high + against_high)
+        return cause.prior_log_odds + low_total, cause.prior_log_odds + high_total
 
     def _gain_range(
         self,

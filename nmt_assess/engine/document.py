@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, NoReturn, TypedDict, cast
 
-from nmt_assess.engine.scalar import Result, probability
+from nmt_assess.engine.scalar import Result, probability, standing_for_causes
 from nmt_assess.models import RedFlag, Ruleset
 from nmt_assess.ruleset.compile import CompiledCause, CompiledPack, CompiledRule
 
 #: The version of the assessment document (and of batch error records): 2 added `answers`,
-#: each raised flag's `restricts` and each cause's `withheld` suggestions.
-SCHEMA_VERSION = 2
+#: each raised flag's `restricts` and each cause's `withheld` suggestions; 3 each cause's
+#: probability `range` and most likely `site`.
+SCHEMA_VERSION = 3
 CHECK_NEXT_LIMIT = 3
 #: The smallest change in probability worth suggesting a question for.
 CHECK_NEXT_MIN_SHIFT = 0.01
@@ -97,13 +98,22 @@ class WithheldEntry(TypedDict):
     region: str
 
 
+class SiteEntry(TypedDict):
+    id: str
+    title: str
+    probability: float
+
+
 class CauseEntry(TypedDict):
     id: str
     title: str
     rank: int
     probability: float
+    #: The lowest and highest probability the weights' ranges allow.
+    range: tuple[float, float]
     band: str
     prior: float
+    site: SiteEntry | None
     contributions: list[Any]  # ContributionEntry, or its JSON from a writer's encoder
     check_next: list[Any]  # CheckNextEntry, or its JSON
     muscles_to_palpate: dict[str, list[str]]
@@ -322,7 +332,7 @@ class DocumentBuilder:
     def __init__(self, pack: CompiledPack) -> None:
         self.pack = pack
         self.ruleset = ruleset = pack.ruleset
-        self.order = {cause.id: cause.index for cause in pack.causes}
+        self.order = {cause.id: position for position, cause in enumerate(ruleset.causes)}
         self.info = cast(
             RulesetEntry,
             Entry(
@@ -370,6 +380,7 @@ class DocumentBuilder:
         cause: CompiledCause,
         rank: int,
         p_rounded: float,
+        p_range: tuple[float, float],
         band: str,
         contributions: list[Any],
         check_next: list[Any],
@@ -380,7 +391,7 @@ class DocumentBuilder:
     ) -> CauseEntry:
         """A cause's entry. A check-next item is an entry, or anything `asked_of` reads (the
         finding and who answers it) and `entry_of` turns into its entry."""
-        model = self.ruleset.causes[cause.index]
+        model = self.ruleset.causes[cause.model]
         muscles = self.muscles(cause.id, findings)
         withheld: list[WithheldEntry] = []
         if restriction is not None:
@@ -392,8 +403,10 @@ class DocumentBuilder:
             "title": model.title,
             "rank": rank,
             "probability": p_rounded,
+            "range": p_range,
             "band": band,
             "prior": model.prior,
+            "site": None if cause.site is None else site_entry(cause, p_rounded),
             "contributions": contributions,
             "check_next": check_next,
             "muscles_to_palpate": muscles,
@@ -438,8 +451,11 @@ class DocumentBuilder:
         raised = [i for i in pack.by_severity if result.flags[i] == "raised"]
         restriction = self.restriction(raised) if raised else None
         causes = []
-        for cause, outcome in zip(pack.causes, result.causes, strict=True):
+        log_odds = [outcome.log_odds for outcome in result.causes]
+        for index in standing_for_causes(pack, states, log_odds):
+            cause, outcome = pack.causes[index], result.causes[index]
             p = probability(outcome.log_odds)
+            low, high = probability(outcome.low), probability(outcome.high)
             contributions = _with_shares(
                 list(self._contributions(cause, outcome.values, states, findings))
             )
@@ -448,7 +464,8 @@ class DocumentBuilder:
                     cause,
                     0,
                     round(p, DIGITS),
-                    self.ruleset.band(p),
+                    (round(low, DIGITS), round(high, DIGITS)),
+                    self.ruleset.band_of_range(low, high),
                     contributions,
                     self._check_next(p, outcome.ranges),
                     findings,
@@ -552,6 +569,11 @@ def _with_shares(
         )
         for value, rule, present, counted, found, outweighed_by in items
     ]
+
+
+def site_entry(cause: CompiledCause, p_rounded: float) -> SiteEntry:
+    assert cause.site is not None
+    return cast(SiteEntry, Entry(id=cause.site.id, title=cause.site.title, probability=p_rounded))
 
 
 def witnesses(

@@ -33,6 +33,9 @@ _MEMO_LIMIT = 20_000
 class CauseResult:
     #: ln posterior odds: the prior's plus each unit's strongest factor for and against.
     log_odds: float
+    #: The lowest and highest ln odds the factors' ranges allow (see `unit_range`).
+    low: float
+    high: float
     #: Per rule (CompiledCause.rules order): ln of the factor it applies, or None.
     values: tuple[float | None, ...]
     #: Per unanswered check-next candidate (catalog order): the lowest and highest ln odds an
@@ -68,6 +71,8 @@ def combine(node: Node, parts: Sequence[State]) -> State:
         return False if False in parts else (None if None in parts else True)
     if op == "any":
         return True if True in parts else (None if None in parts else False)
+    if op == "any_known":
+        return True if True in parts else (False if False in parts else None)
     assert op == "at_least", op
     held = parts.count(True)
     if held >= node.operand:
@@ -104,6 +109,30 @@ def unit_total(values: Sequence[float | None]) -> float:
         elif value < low:
             low = value
     return high + low
+
+
+def unit_range(
+    values: Sequence[float | None], bounds: Sequence[tuple[float, float] | None]
+) -> tuple[float, float]:
+    """The lowest and highest ln contribution of a unit whose factors are uncertain: the
+    strongest factor for is the largest of those for (its range: from the largest low end to
+    the largest high end), the strongest against likewise. Which factors are for and against
+    is decided by their values, as `unit_total` decides it."""
+    for_low = for_high = against_low = against_high = None
+    for value, bound in zip(values, bounds, strict=True):
+        if value is None or bound is None or value == 0:
+            continue
+        low, high = bound
+        if value > 0:
+            for_low = low if for_low is None or low > for_low else for_low
+            for_high = high if for_high is None or high > for_high else for_high
+        else:
+            against_low = low if against_low is None or low < against_low else against_low
+            against_high = high if against_high is None or high < against_high else against_high
+    return (
+        (for_low or 0.0) + (against_low or 0.0),
+        (for_high or 0.0) + (against_high or 0.0),
+    )
 
 
 def rule_value(when: State, unless: State, log_lr: float, log_absent: float | None) -> float | None:
@@ -148,6 +177,30 @@ class ScalarEvaluator:
             for rule in cause.rules
         ]
 
+    def bounds(
+        self, cause: CompiledCause, states: Sequence[State], values: Sequence[float | None]
+    ) -> list[tuple[float, float] | None]:
+        """Per rule, the ln range of the factor it applies (None: it applies none)."""
+        return [
+            None if value is None else rule.lr_bounds if states[rule.when] else rule.absent_bounds
+            for rule, value in zip(cause.rules, values, strict=True)
+        ]
+
+    def log_odds_range(
+        self,
+        cause: CompiledCause,
+        values: Sequence[float | None],
+        bounds: Sequence[tuple[float, float] | None],
+    ) -> tuple[float, float]:
+        low = high = 0.0
+        for unit in cause.units:
+            unit_low, unit_high = unit_range(
+                [values[i] for i in unit.rules], [bounds[i] for i in unit.rules]
+            )
+            low += unit_low
+            high += unit_high
+        return cause.prior_log_odds + low, cause.prior_log_odds + high
+
     def log_odds(self, cause: CompiledCause, values: Sequence[float | None]) -> float:
         subtotal = 0.0
         for unit in cause.units:
@@ -157,9 +210,11 @@ class ScalarEvaluator:
     def probabilities(self, findings: Mapping[str, Any]) -> dict[str, float]:
         """Each cause's probability, without the explanation (adaptive questioning)."""
         states = self.states(findings)
+        log_odds = [self.log_odds(cause, self.values(cause, states)) for cause in self.pack.causes]
+        causes = self.pack.causes
         return {
-            cause.id: probability(self.log_odds(cause, self.values(cause, states)))
-            for cause in self.pack.causes
+            causes[i].id: probability(log_odds[i])
+            for i in standing_for_causes(self.pack, states, log_odds)
         }
 
     def flag_states(self, states: Sequence[State]) -> tuple[FlagState, ...]:
@@ -174,13 +229,14 @@ class ScalarEvaluator:
         for cause in self.pack.causes:
             values = self.values(cause, states)
             total = self.log_odds(cause, values)
+            low, high = self.log_odds_range(cause, values, self.bounds(cause, states, values))
             ranges = tuple(
                 (finding, total + low, total + high)
                 for finding in cause.candidates
                 if findings.get(finding) is None
                 for low, high in (self.gain_range(cause, finding, findings, states, values),)
             )
-            causes.append(CauseResult(total, tuple(values), ranges))
+            causes.append(CauseResult(total, low, high, tuple(values), ranges))
         return Result(tuple(states), self.flag_states(states), tuple(causes))
 
     def gain_range(
@@ -223,3 +279,26 @@ class ScalarEvaluator:
             memo.clear()
         memo[key] = result = (min(gains), max(gains))
         return result
+
+
+def standing_for_causes(
+    pack: CompiledPack, states: Sequence[State], log_odds: Sequence[float]
+) -> list[int]:
+    """For each cause of the ruleset, in pack order, the compiled cause that stands for it: the
+    cause itself, or its most likely site among those whose territory the client's regions do
+    not rule out (the first such on a tie), or its shared rules when they rule out every one."""
+    chosen: list[int] = []
+    best: dict[int, int] = {}
+    fallback: dict[int, int] = {}
+    for cause in pack.causes:
+        if cause.site is None:
+            fallback[cause.model] = cause.index
+            continue
+        if cause.territory is not None and states[cause.territory] is False:
+            continue
+        leader = best.get(cause.model)
+        if leader is None or log_odds[cause.index] > log_odds[leader]:
+            best[cause.model] = cause.index
+    for model in dict.fromkeys(cause.model for cause in pack.causes):
+        chosen.append(best.get(model, fallback.get(model, -1)))
+    return chosen

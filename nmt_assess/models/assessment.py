@@ -89,6 +89,8 @@ class CauseAssessment(Frozen):
     title: str
     rank: int
     probability: float
+    #: The lowest and highest probability the weights' uncertainty allows.
+    range: tuple[float, float]
     band: str
     prior: float
     contributions: tuple[Contribution, ...]
@@ -100,7 +102,7 @@ class CauseAssessment(Frozen):
 
 
 class Assessment(Frozen):
-    schema_version: Literal[2] = 2
+    schema_version: Literal[3] = 3
     intake_id: str | None
     intake_date: dt.date | None
     ruleset: RulesetInfo
@@ -141,7 +143,7 @@ class SourcedAssessment(Assessment):
 class ErrorRecord(Frozen):
     """A batch output record for an input record that could not be scored."""
 
-    schema_version: Literal[2] = 2
+    schema_version: Literal[3] = 3
     intake_id: str | None
     source: RecordSource
     errors: tuple[RecordError, ...] = Field(min_length=1)

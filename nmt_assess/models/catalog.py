@@ -3,6 +3,7 @@ sources, and the validated Ruleset they make."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from enum import Enum
 from typing import Annotated, Any, Literal
@@ -456,6 +457,16 @@ class Ruleset(Frozen):
     #: rule id -> the pack that defined it last; rule id -> the pack whose rule it overrides.
     rule_packs: dict[str, str] = Field(default_factory=dict)
     overridden: dict[str, str] = Field(default_factory=dict)
+
+    def band_of_range(self, low: float, high: float) -> str:
+        """The band a probability known only within [low, high] is shown in: that of the
+        range's point nearest even odds, so a range that spans 0.5 claims neither way and
+        thin evidence cannot look certain. A range of one point is that point's band."""
+        if low >= 0.5:
+            return self.band(low)
+        if high < 0.5:
+            return self.band(high)
+        return self.band(math.nextafter(0.5, 0.0))
 
     def band(self, probability: float) -> str:
         for band in self.bands:

@@ -3,10 +3,16 @@
 This is the only place that reads the YAML condition language. A condition becomes nodes of
 one table, children before parents, so an evaluator fills the states of a table in one pass:
 
-    op          leaf: is, in, gt, gte, lt, lte, any_of, all_of;  inner: all, any, not, at_least
+    op          leaf: is, in, gt, gte, lt, lte, any_of, all_of;
+                inner: all, any, not, at_least, any_known
     finding     the finding a leaf tests
     operand     a leaf's value (threshold, choices, expected answer); at_least's count
     children    the nodes an inner node combines
+
+`any_known` is not in the YAML language: it is how a rule's site is compiled. It holds when a
+child holds, fails when a child fails and none holds, and is unknown only when every child is:
+a client who marked pain on the body chart but left the symptom chart blank is off-site for a
+hand test, not unknown.
 
 Identical sub-conditions share one node. A leaf also says how it reads an encoded answer
 (`codes`, `mask`), so the numpy evaluator never interprets an operator itself.
@@ -32,6 +38,7 @@ from nmt_assess.models import (
     AllOf,
     AnyOf,
     AtLeast,
+    Cause,
     Condition,
     Finding,
     FindingTest,
@@ -40,6 +47,7 @@ from nmt_assess.models import (
     RedFlag,
     Rule,
     Ruleset,
+    Site,
     Value,
 )
 
@@ -120,11 +128,16 @@ class Encoding:
 class CompiledRule:
     rule: Rule
     when: int
+    #: The rule is set aside where this holds: its own `unless`, or the client's pain and
+    #: symptoms lying off the rule's site.
     unless: int | None
     log_lr: float
     log_absent: float | None
     #: The leaf findings of `when` in the order a witness walk meets them.
     leaves: tuple[str, ...]
+    #: ln of the range each factor is uncertain over (the point when none is known).
+    lr_bounds: tuple[float, float] = (0.0, 0.0)
+    absent_bounds: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +152,18 @@ class Unit:
 
 @dataclass(frozen=True, slots=True)
 class CompiledCause:
+    """A cause, or one site of a cause with sites: each site is scored as a cause of its own
+    (the cause's prior, its shared rules and the site's), and the document builder shows the
+    most likely site of those the client's regions allow."""
+
     index: int
     id: str
+    #: The cause's position in Ruleset.causes (shared by the compiled causes of its sites).
+    model: int
+    #: The site, for a cause with sites (None: the cause itself, or its shared rules alone).
+    site: Site | None
+    #: The node that holds when the client's regions fall in the site's territory.
+    territory: int | None
     prior_log_odds: float
     rules: tuple[CompiledRule, ...]  # unit after unit
     units: tuple[Unit, ...]
@@ -173,9 +196,10 @@ class CompiledPack:
 
 def compile_pack(ruleset: Ruleset) -> CompiledPack:
     builder = _Builder(ruleset.findings)
-    causes = tuple(
-        _cause(index, cause, builder, ruleset) for index, cause in enumerate(ruleset.causes)
-    )
+    causes: list[CompiledCause] = []
+    for model, cause in enumerate(ruleset.causes):
+        for site, rules in _scored_as(cause):
+            causes.append(_cause(len(causes), model, cause, site, rules, builder, ruleset))
     flags = tuple(
         CompiledFlag(
             flag,
@@ -187,7 +211,19 @@ def compile_pack(ruleset: Ruleset) -> CompiledPack:
     )
     by_severity = tuple(sorted(range(len(flags)), key=lambda i: flags[i].flag.action.severity))
     encodings = {fid: _encoding(finding) for fid, finding in ruleset.findings.items()}
-    return CompiledPack(ruleset, tuple(builder.nodes), causes, flags, by_severity, encodings)
+    return CompiledPack(ruleset, tuple(builder.nodes), tuple(causes), flags, by_severity, encodings)
+
+
+def _scored_as(cause: Cause) -> Iterator[tuple[Site | None, tuple[Rule, ...]]]:
+    """What is scored for a cause: itself, or each of its sites (its shared rules and the
+    site's own) and, for a client none of whose regions any site covers, the shared rules."""
+    shared = tuple(rule for rule in cause.rules if rule.site is None)
+    if not cause.sites:
+        yield None, cause.rules
+        return
+    for site in cause.sites:
+        yield site, tuple(rule for rule in cause.rules if rule.site in (None, site.id))
+    yield None, shared
 
 
 _cache: dict[int, tuple[weakref.ref[Ruleset], CompiledPack]] = {}
@@ -228,6 +264,23 @@ class _Builder:
             node = _inner(
                 condition, tuple(self.add(part) for part in condition.parts()), self.nodes
             )
+        return self.add_node(node)
+
+    def combine(self, op: str, children: tuple[int, ...]) -> int:
+        reads = frozenset().union(*(self.nodes[child].reads for child in children))
+        return self.add_node(Node(op, None, None, children, reads))
+
+    def on_site(self, regions: frozenset[str], site_findings: tuple[str, ...]) -> int | None:
+        """The node that holds when the client's pain or symptoms lie in one of the regions."""
+        known = [f for f in site_findings if f in self.catalog]
+        if not known:
+            return None
+        tests = tuple(
+            self.add(FindingTest(finding=f, any_of=tuple(sorted(regions)))) for f in known
+        )
+        return self.combine("any_known", tests)
+
+    def add_node(self, node: Node) -> int:
         key = (node.op, node.finding, _hashable(node.operand), node.children)
         found = self.index.get(key)
         if found is None:
@@ -319,27 +372,36 @@ def _encoding(finding: Finding) -> Encoding:
     return Encoding("number")
 
 
-def _cause(index: int, cause: Any, builder: _Builder, ruleset: Ruleset) -> CompiledCause:
+def _cause(
+    index: int,
+    model: int,
+    cause: Cause,
+    site: Site | None,
+    cause_rules: tuple[Rule, ...],
+    builder: _Builder,
+    ruleset: Ruleset,
+) -> CompiledCause:
     # Ungrouped rules are units of one; a group's rules form one unit where it first appears.
+    # What the client reports is one line of evidence: its rules form one unit, whatever
+    # their group, so a form without an examination moves a cause by one factor each way.
+    catalog = ruleset.findings
     members: dict[str, list[Rule]] = {}
-    for rule in cause.rules:
-        members.setdefault(rule.group or f"\0{rule.id}", []).append(rule)
+    for rule in cause_rules:
+        key = HISTORY_UNIT if _client_only(rule, catalog) else rule.group or f"\0{rule.id}"
+        members.setdefault(key, []).append(rule)
+    territories = {s.id: frozenset(s.territory) for s in cause.sites}
     rules: list[CompiledRule] = []
     units: list[Unit] = []
     for group in members.values():
         start = len(rules)
         for rule in group:
-            rules.append(
-                CompiledRule(
-                    rule,
-                    builder.add(rule.when),
-                    None if rule.unless is None else builder.add(rule.unless),
-                    log_factor(rule.lr.lr),
-                    None if rule.lr_absent is None else log_factor(rule.lr_absent.lr),
-                    tuple(_leaves(rule.when)),
-                )
+            rules.append(_rule(rule, builder, ruleset, territories.get(rule.site or "")))
+        reads_of = [
+            frozenset().union(
+                *(builder.nodes[n].reads for n in (r.when, r.unless) if n is not None)
             )
-        reads_of = [frozenset(rule.findings()) for rule in group]
+            for r in rules[start:]
+        ]
         reads = frozenset().union(*reads_of)
         units.append(
             Unit(
@@ -356,21 +418,26 @@ def _cause(index: int, cause: Any, builder: _Builder, ruleset: Ruleset) -> Compi
     # in the pack's rule order, as the values a number is simulated at depend on it
     tests = [
         nodes[n]
-        for rule in cause.rules
-        for condition in (rule.when, rule.unless)
-        if condition is not None
-        for n in _subtree(nodes, builder.add(condition))
+        for rule in rules
+        for root in (rule.when, rule.unless)
+        if root is not None
+        for n in _subtree(nodes, root)
         if nodes[n].is_leaf
     ]
-    catalog = ruleset.findings
     candidates = {fid: _candidate_values(catalog[fid], tests) for fid in catalog if fid in units_of}
     context = {
         fid: tuple(sorted({g for u in ids for g in units[u].reads} - {fid}))
         for fid, ids in units_of.items()
     }
+    territory = (
+        None if site is None else builder.on_site(territories[site.id], ruleset.site_findings)
+    )
     return CompiledCause(
         index,
         cause.id,
+        model,
+        site,
+        territory,
         math.log(cause.prior / (1.0 - cause.prior)),
         tuple(rules),
         tuple(units),
@@ -378,6 +445,55 @@ def _cause(index: int, cause: Any, builder: _Builder, ruleset: Ruleset) -> Compi
         candidates,
         context,
     )
+
+
+HISTORY_UNIT = "\0history"
+
+
+def _client_only(rule: Rule, catalog: Mapping[str, Finding]) -> bool:
+    """Whether the rule reads only what the client answers (no examination finding)."""
+    asked = [catalog[f].asked_of if f in catalog else None for f in rule.findings()]
+    return bool(asked) and all(who == "client" for who in asked)
+
+
+def _rule(
+    rule: Rule, builder: _Builder, ruleset: Ruleset, territory: frozenset[str] | None
+) -> CompiledRule:
+    when = builder.add(rule.when)
+    unless = None if rule.unless is None else builder.add(rule.unless)
+    regions = rule_regions(rule, ruleset.findings, territory)
+    on_site = None if regions is None else builder.on_site(regions, ruleset.site_findings)
+    if on_site is not None:
+        off_site = builder.combine("not", (on_site,))
+        unless = off_site if unless is None else builder.combine("any", (unless, off_site))
+    absent = rule.lr_absent
+    return CompiledRule(
+        rule,
+        when,
+        unless,
+        log_factor(rule.lr.lr),
+        None if absent is None else log_factor(absent.lr),
+        tuple(_leaves(rule.when)),
+        _log_bounds(rule.lr.bounds),
+        (0.0, 0.0) if absent is None else _log_bounds(absent.bounds),
+    )
+
+
+def rule_regions(
+    rule: Rule, catalog: Mapping[str, Finding], territory: frozenset[str] | None = None
+) -> frozenset[str] | None:
+    """The body regions where the rule has meaning: those every site-specific finding of its
+    condition shares, within its site's territory; None where it has meaning anywhere."""
+    regions = territory
+    for finding_id in rule.when.findings():
+        sites = catalog[finding_id].sites if finding_id in catalog else None
+        if sites is not None:
+            regions = frozenset(sites) if regions is None else regions & frozenset(sites)
+    return regions
+
+
+def _log_bounds(bounds: tuple[float, float]) -> tuple[float, float]:
+    return (log_factor(bounds[0]), log_factor(bounds[1]))
 
 
 def _subtree(nodes: list[Node], root: int) -> Iterator[int]:

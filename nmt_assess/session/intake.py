@@ -226,7 +226,15 @@ class IntakeSession:
             return None
         if not self.adaptive:
             return Question(self.ruleset.findings[candidates[0]])
-        from nmt_assess.adaptive import could_reorder_top_two, next_question
+        from nmt_assess.adaptive import could_reorder_top_two, next_question, on_site
+
+        site_first = [f for f in self.ruleset.site_findings if f in candidates]
+        if site_first:  # where it hurts decides which questions mean anything: asked first
+            return Question(self.ruleset.findings[site_first[0]])
+        candidates = on_site(self.engine, self.findings, candidates)
+        if not candidates:
+            self._phase = "over"
+            return None
 
         if not self.offered_stop and not could_reorder_top_two(
             self.engine, self.findings, candidates

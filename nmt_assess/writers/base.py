@@ -41,6 +41,23 @@ class BatchWriter:
         """Write what comes after the last record."""
 
 
+def figure(probability: float, bounds: Any) -> str:
+    """A cause's probability with the range its uncertain weights allow: "0.74 (0.55-0.86)";
+    the point alone when the range is that point."""
+    low, high = bounds if bounds else (probability, probability)
+    if f"{low:.2f}" == f"{high:.2f}":
+        return f"{probability:.2f}"
+    return f"{probability:.2f} ({low:.2f}-{high:.2f})"
+
+
+def cause_title(title: str, site: Any) -> str:
+    """The cause's title, with its most likely site when it has sites."""
+    if not site:
+        return title
+    name = site["title"] if isinstance(site, dict) else site.title
+    return f"{title}: {name}"
+
+
 def is_error(record: Record) -> bool:
     return "errors" in record
 

@@ -35,6 +35,9 @@ class CsvWriter(BatchWriter):
                 "status",
                 "top_cause",
                 "top_probability",
+                "top_range",
+                "top_band",
+                "top_site",
                 "red_flag_action",
                 "red_flags",
                 *per_cause,
@@ -54,7 +57,7 @@ class CsvWriter(BatchWriter):
         where = [source.get("file", ""), source.get("line") or "", source.get("record", "")]
         if is_error(record):
             errors = "; ".join(error_text(e) for e in record["errors"])
-            blanks = [""] * (4 + 2 * len(self.cause_ids))
+            blanks = [""] * (7 + 2 * len(self.cause_ids))
             self._row(
                 [*where, record.get("intake_id") or "", "error", *blanks, errors, "", "", "", ""]
             )
@@ -75,6 +78,9 @@ class CsvWriter(BatchWriter):
                 "scored",
                 top["id"],
                 top["probability"],
+                "-".join(f"{end:g}" for end in top.get("range") or ()),
+                top["band"],
+                (top.get("site") or {}).get("id", ""),
                 most_severe_action(record),
                 flags,
                 *per_cause,

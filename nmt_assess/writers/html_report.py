@@ -19,7 +19,9 @@ from nmt_assess.writers.base import (
     SECONDARY,
     BatchWriter,
     Record,
+    cause_title,
     error_text,
+    figure,
     findings_found,
     is_error,
     most_severe_action,
@@ -177,7 +179,7 @@ def _chart(record: Record) -> str:
             f'<rect x="190" y="{y}" width="{_BAR_WIDTH}" height="18" fill="#eee"/>'
             f'<rect x="190" y="{y}" width="{width}" height="18" fill="{fill}"/>'
             f'<text x="{200 + _BAR_WIDTH}" y="{y + 15}" font-size="13">'
-            f"{cause['probability']:.2f} {escape(cause['band'])}</text>"
+            f"{figure(cause['probability'], cause.get('range'))} {escape(cause['band'])}</text>"
         )
     label = "Probability of each cause"
     return (
@@ -208,7 +210,8 @@ def _reasons(record: Record, writer: HtmlWriter) -> str:
         )
         muscle_list = f"<p>Muscles to palpate:</p><ul>{muscles}</ul>" if muscles else ""
         parts.append(
-            f"<h4>{cause['rank']}. {escape(cause['title'])} ({cause['probability']:.2f})</h4>"
+            f"<h4>{cause['rank']}. {escape(cause_title(cause['title'], cause.get('site')))} "
+            f"({figure(cause['probability'], cause.get('range'))})</h4>"
             f"<ul>{items}</ul>{muscle_list}{check_list}"
         )
     return "".join(parts) + "\n"

@@ -13,7 +13,9 @@ from nmt_assess.writers.base import (
     SECONDARY,
     BatchWriter,
     Record,
+    cause_title,
     error_text,
+    figure,
     findings_found,
     is_error,
     not_screened_line,
@@ -65,9 +67,10 @@ class MarkdownWriter(BatchWriter):
             out.write(f"**{_md(line)}**\n\n")
         if record["referral_first"]:
             out.write(f"_Ranking {SECONDARY}:_\n\n")
-        out.write("| Rank | Cause | Probability | Band |\n|---:|---|---:|---|\n")
+        out.write("| Rank | Cause | Probability (range) | Band |\n|---:|---|---:|---|\n")
         out.writelines(
-            f"| {c['rank']} | {_md(c['title'])} | {c['probability']:.2f} | {_md(c['band'])} |\n"
+            f"| {c['rank']} | {_md(cause_title(c['title'], c.get('site')))} "
+            f"| {figure(c['probability'], c.get('range'))} | {_md(c['band'])} |\n"
             for c in record["causes"]
         )
         answers = record.get("answers")
@@ -75,7 +78,10 @@ class MarkdownWriter(BatchWriter):
             counted = [c for c in cause["contributions"] if c["counted"]]
             if not counted:
                 continue
-            out.write(f"\n**{_md(cause['title'])}** ({cause['probability']:.2f}):\n\n")
+            title = cause_title(cause["title"], cause.get("site"))
+            out.write(
+                f"\n**{_md(title)}** ({figure(cause['probability'], cause.get('range'))}):\n\n"
+            )
             out.writelines(
                 f"- x{c['factor']:g} {c['direction']}: "
                 f"{_md(findings_found(self.ruleset, c['findings'], answers))}: "

@@ -25,6 +25,8 @@ from nmt_assess.models import (
 )
 from nmt_assess.writers.base import (
     SECONDARY,
+    cause_title,
+    figure,
     findings_found,
     not_screened_line,
     withheld_lines,
@@ -127,8 +129,8 @@ def _ranking(assessment: Assessment) -> Table:
         style = "dim" if assessment.referral_first else ""
         table.add_row(
             Text(str(cause.rank), style=style),
-            _text(cause.title, style),
-            bar + Text(f" {cause.probability:.2f}"),
+            _text(cause_title(cause.title, cause.site), style),
+            bar + Text(f" {figure(cause.probability, cause.range)}"),
             _text(cause.band, _BAND_STYLE.get(cause.band, "")),
         )
     return table
@@ -137,9 +139,9 @@ def _ranking(assessment: Assessment) -> Table:
 def _explanation(cause: CauseAssessment, assessment: Assessment, ruleset: Ruleset) -> Group:
     head = Text.assemble(
         "\n",
-        _text(f"{cause.rank}. {cause.title}", "bold"),
+        _text(f"{cause.rank}. {cause_title(cause.title, cause.site)}", "bold"),
         "  ",
-        _text(f"{cause.probability:.2f} {cause.band}"),
+        _text(f"{figure(cause.probability, cause.range)} {cause.band}"),
         "  ",
         (f"(prior {cause.prior:.2f})", "dim"),
     )
