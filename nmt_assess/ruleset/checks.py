@@ -496,6 +496,7 @@ def lr_extreme(ruleset: Ruleset, report: _Reporter) -> None:
 def unused_finding(ruleset: Ruleset, report: _Reporter) -> None:
     used = {f for cause in ruleset.causes for rule in cause.rules for f in rule.findings()}
     used.update(f for flag in ruleset.red_flags for f in flag.when.findings())
+    used.update(ruleset.site_findings)  # the engine reads where the client has pain or symptoms
     for finding_id in ruleset.findings:
         if finding_id not in used:
             report.add(

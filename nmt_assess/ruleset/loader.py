@@ -746,7 +746,9 @@ class _PackReader:
             return
         place = Place(self._label(PACK_FILE), pack, (), self.name)
         try:
-            settings = PackSettings.model_validate({"name": "-", "strength_ranges": raw})
+            settings = PackSettings.model_validate(
+                {"name": "-", "version": "-", "strength_ranges": raw}
+            )
         except ValidationError as error:
             _report(error, place, self.merge.problems)
             return
