@@ -899,6 +899,7 @@ class _PackReader:
                 check="cause-id",
             )
         place = Place(self._label(relative), data, (), self.name)
+        self.merge.places[("cause", cause_id)] = place  # for checks of its sites
         parts = self.merge.causes.get(cause_id)
         fields = {k: v for k, v in data.items() if k not in ("groups", "rules")}
         if parts is None:
