@@ -18,7 +18,10 @@ ROOT = Path(__file__).parent.parent
 GUIDE = ROOT / "docs" / "rules.md"
 CHECK = re.compile(r": (?:error|warning): \[([a-z-]+)\] ")
 #: A rule with no because and no source, and an extreme LR: three warnings about one rule.
-CAUSE = "id: ischemia\nrules:\n  - {id: ischemia.x, when: sedentary_work, lr: 30}\n"
+CAUSE = (
+    "id: ischemia\nrules:\n"
+    "  - {id: ischemia.x, when: taut_band, lr: 30, lr_absent: 0.5, population: a study}\n"
+)
 
 
 def pack(tmp_path: Path, pack_yaml: str = "") -> Path:
@@ -66,7 +69,7 @@ def test_ignore_drops_the_warnings_named(tmp_path: Path) -> None:
 
 def test_select_never_hides_an_error(tmp_path: Path) -> None:
     root = pack(tmp_path)
-    (root / "causes" / "ischemia.yaml").write_text(CAUSE.replace("sedentary_work", "no_such"))
+    (root / "causes" / "ischemia.yaml").write_text(CAUSE.replace("taut_band", "no_such"))
     checks, code = checks_reported(root, "--select", "missing-source")
     assert (checks, code) == (["missing-source", "unknown-finding"], 2)
 

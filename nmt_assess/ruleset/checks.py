@@ -13,6 +13,7 @@ docs/rules.md carries the table `checks_table()` renders; regenerate it with
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,6 +24,7 @@ from nmt_assess.models import (
     AllOf,
     AnyOf,
     AtLeast,
+    Cause,
     Condition,
     Finding,
     FindingTest,
@@ -299,7 +301,9 @@ def unknown_cause(ruleset: Ruleset, report: _Reporter) -> None:
     "unknown-region",
     "error",
     "a referral region, a red flag's restricted region, a region a muscle lies in (referral.yaml's "
-    "`muscles`) or a region a finding's `hands_on` names that is not a body region of the catalog",
+    "`muscles`) or a region a finding's `hands_on` names that is not a body region of the catalog; "
+    "a finding's `sites` or a cause site's `territory` that is not a choice of the pack's "
+    "`site_findings`",
 )
 def unknown_region(ruleset: Ruleset, report: _Reporter) -> None:
     regions = ruleset.findings.get(ruleset.referral_finding or "")
@@ -351,6 +355,39 @@ def unknown_region(ruleset: Ruleset, report: _Reporter) -> None:
                     f"'{region}' is not a body region of the catalog",
                     did_you_mean(region, choices) or "one of: " + ", ".join(choices),
                 )
+    _unknown_site_regions(ruleset, report)
+
+
+def _unknown_site_regions(ruleset: Ruleset, report: _Reporter) -> None:
+    """A finding's `sites` and a cause site's `territory` must name regions the client can mark in
+    the site findings; otherwise the rule or the site could never count."""
+    regions = _site_regions(ruleset)
+    if not regions:
+        return  # no region finding to compare with: site-findings reports a broken one
+    hint_all = "one of: " + ", ".join(regions)
+    for finding in ruleset.findings.values():
+        for index, region in enumerate(finding.sites or ()):
+            if region not in regions:
+                report.add(
+                    "finding",
+                    finding.id,
+                    ("sites", index),
+                    "sites",
+                    f"'{region}' is not a region of the site findings",
+                    did_you_mean(region, regions) or hint_all,
+                )
+    for cause in ruleset.causes:
+        for site_index, site in enumerate(cause.sites):
+            for index, region in enumerate(site.territory):
+                if region not in regions:
+                    report.add(
+                        "cause",
+                        cause.id,
+                        ("sites", site_index, "territory", index),
+                        f"sites.{site.id}.territory",
+                        f"'{region}' is not a region of the site findings",
+                        did_you_mean(region, regions) or hint_all,
+                    )
 
 
 @check(
@@ -373,6 +410,93 @@ def unlocated_muscle(ruleset: Ruleset, report: _Reporter) -> None:
                     or f"add it under 'muscles:' with the body regions it lies in, e.g. "
                     f"'{muscle}: [neck]'",
                 )
+
+
+@check(
+    "unknown-site",
+    "error",
+    "a rule's `site` that is not one of its cause's `sites`",
+)
+def unknown_site(ruleset: Ruleset, report: _Reporter) -> None:
+    for cause in ruleset.causes:
+        sites = [site.id for site in cause.sites]
+        for rule in cause.rules:
+            if rule.site is not None and rule.site not in sites:
+                report.add(
+                    "rule",
+                    rule.id,
+                    ("site",),
+                    "site",
+                    f"cause '{cause.id}' has no site '{rule.site}'",
+                    did_you_mean(rule.site, sites)
+                    or ("one of: " + ", ".join(sites) if sites else "declare it under 'sites'"),
+                )
+
+
+@check(
+    "site-findings",
+    "error",
+    "a pack's `site_findings` that names no finding, or one that is not a multi_choice of body "
+    "regions",
+)
+def site_findings(ruleset: Ruleset, report: _Reporter) -> None:
+    for index, finding_id in enumerate(ruleset.site_findings):
+        finding = ruleset.findings.get(finding_id)
+        if finding is None:
+            message, hint = "unknown finding", did_you_mean(finding_id, ruleset.findings)
+        elif finding.type is not FindingType.multi_choice:
+            message = f"a {finding.type.value} finding cannot say where the client has symptoms"
+            hint = "name a multi_choice finding whose choices are body regions"
+        else:
+            continue
+        report.add(
+            "pack",
+            _top_pack(ruleset),
+            ("site_findings", index),
+            f"site_findings.{index}",
+            f"'{finding_id}': {message}",
+            hint,
+        )
+
+
+@check(
+    "client-only-ceiling",
+    "error",
+    "a cause (or one of its sites) that the client's own answers could take into the top band "
+    "with no examination: its prior odds times its strongest client-only rule must stay below "
+    "the top band",
+)
+def client_only_ceiling(ruleset: Ruleset, report: _Reporter) -> None:
+    ceiling = _top_band_floor(ruleset)
+    if ceiling is None:
+        return
+    top_label = ruleset.bands[-1].label
+    reported: set[str] = set()
+    for cause in ruleset.causes:
+        for site_title, rules in _site_rule_sets(cause):
+            strongest = max(
+                (r for r in rules if r.lr.lr > 1 and _client_only(ruleset, r)),
+                key=lambda r: r.lr.lr,
+                default=None,
+            )
+            if strongest is None or strongest.id in reported:
+                continue
+            reach = _posterior(cause.prior, strongest.lr.lr)
+            if reach < ceiling:
+                continue
+            reported.add(strongest.id)
+            where = f" ({site_title})" if site_title else ""
+            report.add(
+                "rule",
+                strongest.id,
+                ("lr",),
+                "lr",
+                f"the client's own answers alone take '{cause.id}'{where} to {reach:.2f}: prior "
+                f"{cause.prior:g} x lr {strongest.lr.lr:g} of '{strongest.id}' reaches "
+                f"'{top_label}' (from {ceiling:g}) with no examination",
+                "a form cannot establish a cause: lower the weight to what the literature "
+                "supports, or make the rule read an examination finding",
+            )
 
 
 found_while_reading("unknown-rule", "error", "`disable` names a rule no pack below defines")
@@ -496,6 +620,7 @@ def lr_extreme(ruleset: Ruleset, report: _Reporter) -> None:
 def unused_finding(ruleset: Ruleset, report: _Reporter) -> None:
     used = {f for cause in ruleset.causes for rule in cause.rules for f in rule.findings()}
     used.update(f for flag in ruleset.red_flags for f in flag.when.findings())
+    used.update(ruleset.site_findings)  # the engine reads where the client has pain or symptoms
     for finding_id in ruleset.findings:
         if finding_id not in used:
             report.add(
@@ -533,6 +658,52 @@ def group_conflict(ruleset: Ruleset, report: _Reporter) -> None:
         for message, rule in _group_conflicts(cause.rules):
             if "group-conflict" not in rule.lint_ignore:
                 report.add("rule", rule.id, ("group",), "group", message)
+
+
+@check(
+    "missing-lr-absent",
+    "warning",
+    "a rule whose lr is above 1 that does not say what a 'no' does (`lr_absent`: a published "
+    "figure, a strength, or `uninformative` with the reason in `because`)",
+    about_one_rule=True,
+)
+def missing_lr_absent(ruleset: Ruleset, report: _Reporter) -> None:
+    for rule in _rules_not_ignoring(ruleset, "missing-lr-absent"):
+        if rule.lr.lr > 1 and rule.lr_absent is None:
+            report.add(
+                "rule",
+                rule.id,
+                ("lr",),
+                "lr_absent",
+                f"lr {rule.lr.lr:g} raises the cause, but the rule does not say what a 'no' does",
+                "add lr_absent: the published LR-, a strength such as minimal_against, or "
+                "uninformative (and say why in because)",
+            )
+
+
+@check(
+    "missing-population",
+    "warning",
+    "a published (numeric) lr or lr_absent without the `population` it was measured in",
+    about_one_rule=True,
+)
+def missing_population(ruleset: Ruleset, report: _Reporter) -> None:
+    for rule in _rules_not_ignoring(ruleset, "missing-population"):
+        if rule.population and rule.population.strip():
+            continue
+        for key, weight in (("lr", rule.lr), ("lr_absent", rule.lr_absent)):
+            if weight is not None and weight.strength is None:
+                report.add(
+                    "rule",
+                    rule.id,
+                    (key,),
+                    "population",
+                    f"{key} {weight.lr:g} is a published figure, but the rule does not say who it "
+                    "was measured in",
+                    "add population: study, size, setting and reference standard; or use a "
+                    "named strength if the figure is hand-set",
+                )
+                break
 
 
 @check(
@@ -736,6 +907,45 @@ def _check_bands(report: _Reporter, ruleset: Ruleset) -> None:
     bounded = [limit for limit in limits[:-1] if limit is not None]
     if bounded != sorted(set(bounded)):
         report.add("pack", pack, ("bands",), "bands", "'below' limits must rise from band to band")
+
+
+def _site_regions(ruleset: Ruleset) -> tuple[str, ...]:
+    """The regions a client can mark in the pack's site findings (the multi_choice ones)."""
+    regions: dict[str, None] = {}
+    for finding_id in ruleset.site_findings:
+        finding = ruleset.findings.get(finding_id)
+        if finding is not None and finding.type is FindingType.multi_choice:
+            regions.update(dict.fromkeys(finding.choices or ()))
+    return tuple(regions)
+
+
+def _client_only(ruleset: Ruleset, rule: Rule) -> bool:
+    """The rule reads only findings the client answers (unknown findings are reported apart)."""
+    findings = [ruleset.findings.get(f) for f in rule.findings()]
+    return all(f is not None and f.asked_of == "client" for f in findings)
+
+
+def _site_rule_sets(cause: Cause) -> Iterator[tuple[str, list[Rule]]]:
+    """Each way the cause is scored: its sites (shared rules plus the site's own), or the whole
+    cause when it has none: (site title or '', rules)."""
+    if not cause.sites:
+        yield "", list(cause.rules)
+        return
+    for site in cause.sites:
+        yield site.title, [r for r in cause.rules if r.site in (None, site.id)]
+
+
+def _top_band_floor(ruleset: Ruleset) -> float | None:
+    """Where the top band begins: the `below` of the band before it."""
+    if len(ruleset.bands) < 2:
+        return None
+    return ruleset.bands[-2].below
+
+
+def _posterior(prior: float, lr: float) -> float:
+    """The probability from a prior and one likelihood ratio: sigma(logit(prior) + ln(lr))."""
+    log_odds = math.log(prior / (1 - prior)) + math.log(lr)
+    return 1 / (1 + math.exp(-log_odds))
 
 
 if __name__ == "__main__":

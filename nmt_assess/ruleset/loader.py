@@ -746,7 +746,9 @@ class _PackReader:
             return
         place = Place(self._label(PACK_FILE), pack, (), self.name)
         try:
-            settings = PackSettings.model_validate({"name": "-", "strength_ranges": raw})
+            settings = PackSettings.model_validate(
+                {"name": "-", "version": "-", "strength_ranges": raw}
+            )
         except ValidationError as error:
             _report(error, place, self.merge.problems)
             return
@@ -897,6 +899,7 @@ class _PackReader:
                 check="cause-id",
             )
         place = Place(self._label(relative), data, (), self.name)
+        self.merge.places[("cause", cause_id)] = place  # for checks of its sites
         parts = self.merge.causes.get(cause_id)
         fields = {k: v for k, v in data.items() if k not in ("groups", "rules")}
         if parts is None:
