@@ -229,7 +229,7 @@ def test_a_pack_overrides_a_rule_by_id_and_adjusts_a_prior(tmp_path: Path) -> No
     ischemia = next(c for c in ruleset.causes if c.id == "ischemia")
     rule = next(r for r in ischemia.rules if r.id == "ischemia.eased_by_heat")
     assert ischemia.prior == 0.5
-    assert rule.lr.lr == 4.0 and rule.because.startswith("Warmth restores blood flow")
+    assert rule.lr.lr == 4.0 and rule.because.startswith("NMT texts explain relief by warmth")
     assert ruleset.overridden["ischemia.eased_by_heat"] == "nmt-default"
 
 
