@@ -463,10 +463,13 @@ def site_findings(ruleset: Ruleset, report: _Reporter) -> None:
     "client-only-ceiling",
     "error",
     "a cause (or one of its sites) that the client's own answers could take into the top band "
-    "with no examination: its prior odds times its strongest client-only rule must stay below "
-    "the top band",
+    "with no examination: the band is chosen from the probability range, so its prior odds "
+    "times the largest low end of a client-only factor of each of its two history units (where "
+    "the symptoms are, and the rest) must stay below the top band",
 )
 def client_only_ceiling(ruleset: Ruleset, report: _Reporter) -> None:
+    from nmt_assess.ruleset.compile import history_unit
+
     ceiling = _top_band_floor(ruleset)
     if ceiling is None:
         return
@@ -474,26 +477,31 @@ def client_only_ceiling(ruleset: Ruleset, report: _Reporter) -> None:
     reported: set[str] = set()
     for cause in ruleset.causes:
         for site_title, rules in _site_rule_sets(cause):
-            strongest = max(
-                (r for r in rules if r.lr.lr > 1 and _client_only(ruleset, r)),
-                key=lambda r: r.lr.lr,
-                default=None,
-            )
-            if strongest is None or strongest.id in reported:
+            strongest: dict[str, Any] = {}
+            for rule in rules:
+                unit = history_unit(rule, ruleset.findings)
+                if unit is None or rule.lr.lr <= 1:
+                    continue
+                if unit not in strongest or rule.lr.bounds[0] > strongest[unit].lr.bounds[0]:
+                    strongest[unit] = rule
+            if not strongest:
                 continue
-            reach = _posterior(cause.prior, strongest.lr.lr)
-            if reach < ceiling:
+            factor = math.prod(rule.lr.bounds[0] for rule in strongest.values())
+            reach = _posterior(cause.prior, factor)
+            named = max(strongest.values(), key=lambda rule: rule.lr.bounds[0])
+            if reach < ceiling or named.id in reported:
                 continue
-            reported.add(strongest.id)
+            reported.add(named.id)
             where = f" ({site_title})" if site_title else ""
+            rules_text = " x ".join(f"{r.lr.bounds[0]:g} ('{r.id}')" for r in strongest.values())
             report.add(
                 "rule",
-                strongest.id,
+                named.id,
                 ("lr",),
                 "lr",
-                f"the client's own answers alone take '{cause.id}'{where} to {reach:.2f}: prior "
-                f"{cause.prior:g} x lr {strongest.lr.lr:g} of '{strongest.id}' reaches "
-                f"'{top_label}' (from {ceiling:g}) with no examination",
+                f"the client's own answers alone take the low end of '{cause.id}'{where} to "
+                f"{reach:.2f}: prior {cause.prior:g} x {rules_text} reaches '{top_label}' (from {ceiling:g}) with "
+                "no examination",
                 "a form cannot establish a cause: lower the weight to what the literature "
                 "supports, or make the rule read an examination finding",
             )

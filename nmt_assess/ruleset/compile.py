@@ -387,7 +387,7 @@ def _cause(
     catalog = ruleset.findings
     members: dict[str, list[Rule]] = {}
     for rule in cause_rules:
-        key = HISTORY_UNIT if _client_only(rule, catalog) else rule.group or f"\0{rule.id}"
+        key = history_unit(rule, catalog) or rule.group or f"\0{rule.id}"
         members.setdefault(key, []).append(rule)
     territories = {s.id: frozenset(s.territory) for s in cause.sites}
     rules: list[CompiledRule] = []
@@ -448,6 +448,19 @@ def _cause(
 
 
 HISTORY_UNIT = "\0history"
+SITE_HISTORY_UNIT = "\0history at the site"
+
+
+def history_unit(rule: Rule, catalog: Mapping[str, Finding]) -> str | None:
+    """The unit of a rule that reads only what the client answers: where the symptoms are
+    (a site's own rule, or a finding with `sites`) is one line of evidence, everything else the
+    client says another; None for a rule that reads an examination finding."""
+    if not _client_only(rule, catalog):
+        return None
+    located = rule.site is not None or any(
+        catalog[f].sites is not None for f in rule.when.findings() if f in catalog
+    )
+    return SITE_HISTORY_UNIT if located else HISTORY_UNIT
 
 
 def _client_only(rule: Rule, catalog: Mapping[str, Finding]) -> bool:
