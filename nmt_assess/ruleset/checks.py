@@ -500,8 +500,8 @@ def client_only_ceiling(ruleset: Ruleset, report: _Reporter) -> None:
                 ("lr",),
                 "lr",
                 f"the client's own answers alone take the low end of '{cause.id}'{where} to "
-                f"{reach:.2f}: prior {cause.prior:g} x {rules_text} reaches '{top_label}' (from {ceiling:g}) with "
-                "no examination",
+                f"{reach:.2f}: prior {cause.prior:g} x {rules_text} reaches '{top_label}' "
+                f"(from {ceiling:g}) with no examination",
                 "a form cannot establish a cause: lower the weight to what the literature "
                 "supports, or make the rule read an examination finding",
             )
