@@ -55,6 +55,7 @@ def test_catalog_keeps_every_vocabulary_finding_unchanged(
 def test_every_catalog_finding_is_used_by_a_rule_or_red_flag(ruleset: Ruleset) -> None:
     used = {f for c in ruleset.causes for r in c.rules for f in r.findings()}
     used |= {f for flag in ruleset.red_flags for f in flag.when.findings()}
+    used |= set(ruleset.site_findings)  # where the client has pain or symptoms: the sites
     assert set(ruleset.findings) - used == set()
 
 
@@ -157,15 +158,25 @@ def test_readme_worked_example(ruleset: Ruleset) -> None:
     """README 'How the scoring works': computed by hand, reproduced by the engine."""
     result = score(
         ruleset,
-        intake(tingling=True, numbness=False, shaking_hand_relieves=True, phalen_positive=True),
+        intake(
+            pain_locations=("wrist_hand",),
+            tingling=True,
+            katz_hand_diagram="classic",
+            phalen_positive=True,
+        ),
     )
     nerve = next(c for c in result.causes if c.id == "nerve_compression")
     prior_odds = 0.20 / 0.80
-    odds = prior_odds * 2.5 * 21.4  # tingling (small = 2.5), flick sign 21.4; Phalen 1.7 outweighed
-    assert nerve.probability == round(odds / (1 + odds), 4) == 0.9304
-    counted = {c.rule: c.counted for c in nerve.contributions}
-    assert counted == {
-        "nerve_compression.flick_sign": True,
+    odds = prior_odds * 2.5 * 2.4 * 1.7  # tingling (small), Katz classic, Phalen
+    low = prior_odds * 2.0 * 1.6 * 1.7  # the small band's low end, Katz's CI, Phalen's point
+    high = prior_odds * 5.0 * 3.5 * 1.7
+    assert nerve.probability == round(odds / (1 + odds), 4) == 0.7183
+    assert nerve.range == (round(low / (1 + low), 4), round(high / (1 + high), 4))
+    assert nerve.range == (0.5763, 0.8815)
+    assert nerve.band == "likely"
+    assert nerve.site is not None and nerve.site.id == "median_wrist"
+    assert {c.rule: c.counted for c in nerve.contributions} == {
         "nerve_compression.tingling": True,
-        "nerve_compression.phalen": False,
+        "nerve_compression.katz_classic_probable": True,
+        "nerve_compression.phalen": True,
     }
