@@ -348,3 +348,23 @@ def test_batch_and_single_scoring_give_the_same_section(tmp_path: Path, engine: 
         r["screens"][0]["result"]["id"] if r["screens"] and r["screens"][0]["result"] else None
         for r in batch
     ] == ["low", "medium", "high", "high", None, None]
+
+
+# --- the intake asks the screen only of a client it concerns ---------------------------------
+
+
+def _asked(ruleset: Ruleset, **findings: Any) -> set[str]:
+    from nmt_assess.session import IntakeSession
+
+    session = IntakeSession(ruleset, adaptive=False)
+    session.findings.update(findings)
+    return {f.id for f in session.asked_findings("history")}
+
+
+def test_the_intake_asks_the_questions_only_when_the_screen_may_concern_the_client(
+    ruleset: Ruleset,
+) -> None:
+    items = {*PHYSICAL, *PSYCHOSOCIAL_YES_NO, BOTHER, "start_back_total"}
+    assert items <= _asked(ruleset, pain_locations=["low_back"])
+    assert items <= _asked(ruleset)  # where the pain is, is not known yet
+    assert not items & _asked(ruleset, pain_locations=["neck"])

@@ -10,7 +10,7 @@ surely holds; while an unanswered item could still change which band that is, th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -72,6 +72,20 @@ class ScreenEvaluator:
         return [
             _entry(compiled, findings) for compiled in self.screens if _applies(compiled, findings)
         ]
+
+    def not_to_ask(self, findings: Mapping[str, Any], elsewhere: Set[str]) -> set[str]:
+        """The questions of screens that do not concern the client (their `applies_when` is
+        answered and fails), less any that a screen that may concern them, or `elsewhere` (what
+        rules and red flags read), still needs: an intake does not ask them."""
+        needed: set[str] = set(elsewhere)
+        skipped: set[str] = set()
+        for compiled in self.screens:
+            try:
+                state = node_states(compiled.nodes, findings)[compiled.root]
+            except (TypeError, ValueError):
+                state = None
+            (skipped if state is False else needed).update(compiled.answers)
+        return skipped - needed
 
 
 def screen_entries(
