@@ -52,10 +52,11 @@ def test_catalog_keeps_every_vocabulary_finding_unchanged(
     )
 
 
-def test_every_catalog_finding_is_used_by_a_rule_or_red_flag(ruleset: Ruleset) -> None:
+def test_every_catalog_finding_is_used_by_a_rule_red_flag_or_screen(ruleset: Ruleset) -> None:
     used = {f for c in ruleset.causes for r in c.rules for f in r.findings()}
     used |= {f for flag in ruleset.red_flags for f in flag.when.findings()}
     used |= set(ruleset.site_findings)  # where the client has pain or symptoms: the sites
+    used |= {f for screen in ruleset.screens for f in screen.findings()}
     assert set(ruleset.findings) - used == set()
 
 

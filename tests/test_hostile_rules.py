@@ -608,7 +608,7 @@ def test_rules_schema_to_a_json_file_writes_one_document(tmp_path: Path) -> None
 def test_rules_schema_to_a_folder_writes_one_file_per_kind(tmp_path: Path) -> None:
     target = tmp_path / "out" / "schema"
     assert run("rules", "schema", "-o", str(target)).exit_code == 0
-    assert len(list(target.glob("*.schema.json"))) == 8
+    assert len(list(target.glob("*.schema.json"))) == 9
 
 
 @pytest.mark.parametrize("name", ["notes.txt", "notes"])

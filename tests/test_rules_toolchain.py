@@ -148,10 +148,15 @@ def test_every_file_of_the_default_pack_fits_the_schema_it_names() -> None:
     root = default_pack_dir()
     errors, checked = schema_errors(root)
     assert errors == []
-    assert checked == 5 + len(list((root / "causes").glob("*.yaml"))) + len(
+    assert checked == 6 + len(list((root / "causes").glob("*.yaml"))) + len(
         list((root / "cases").glob("*.yaml"))
     )
-    expected = {"pack.yaml": "pack", "findings.yaml": "findings", "red_flags.yaml": "red_flags"}
+    expected = {
+        "pack.yaml": "pack",
+        "findings.yaml": "findings",
+        "red_flags.yaml": "red_flags",
+        "screens.yaml": "screens",
+    }
     for name, kind in expected.items():
         assert schema_kind(root / name) == kind
     assert {schema_kind(p) for p in (root / "causes").glob("*.yaml")} == {"cause"}

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, NoReturn, TypedDict, cast
 
 from nmt_assess.engine.scalar import Result, probability, standing_for_causes
+from nmt_assess.engine.screens import ScreenEntry, ScreenEvaluator
 from nmt_assess.models import RedFlag, Ruleset
 from nmt_assess.ruleset.compile import CompiledCause, CompiledPack, CompiledRule
 
@@ -128,6 +129,7 @@ class AssessmentDocument(TypedDict, total=False):
     referral_first: bool
     red_flags: list[RaisedFlagEntry]
     unscreened_red_flags: list[UnscreenedFlagEntry]
+    screens: list[ScreenEntry]  # screening questionnaires that concern the client (not causes)
     causes: list[CauseEntry]
     answers: dict[str, Any]
     disclaimer: str
@@ -346,6 +348,7 @@ class DocumentBuilder:
             ),
         )
         self._restrictions: dict[tuple[int, ...], Restriction | None] = {}
+        self.screens = ScreenEvaluator(ruleset.screens, ruleset.findings)
 
     # --- the parts both paths assemble ---
 
@@ -431,6 +434,7 @@ class DocumentBuilder:
             "referral_first": referral_first,
             "red_flags": raised,
             "unscreened_red_flags": unscreened,
+            "screens": self.screens.entries(findings),
             "causes": causes,
             "answers": answers_entry(self.ruleset.findings, findings),
             "disclaimer": self.ruleset.disclaimer,

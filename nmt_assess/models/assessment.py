@@ -10,6 +10,7 @@ from pydantic import Field
 
 from nmt_assess.models.base import Frozen, Value
 from nmt_assess.models.catalog import Action, RegionRestriction
+from nmt_assess.models.screens import ScreenResult
 
 
 class PackRef(Frozen):
@@ -109,6 +110,8 @@ class Assessment(Frozen):
     referral_first: bool
     red_flags: tuple[RaisedFlag, ...]
     unscreened_red_flags: tuple[UnscreenedFlag, ...]
+    #: Screening questionnaires that concern the client (STarT Back): prognosis, not a cause.
+    screens: tuple[ScreenResult, ...] = ()
     causes: tuple[CauseAssessment, ...]
     #: The intake's answered findings, so that every format can say what was found.
     answers: dict[str, Value] = Field(default_factory=dict)

@@ -23,6 +23,7 @@ from nmt_assess.models.base import (
     only_id_required,
 )
 from nmt_assess.models.conditions import Condition, expand_shorthand
+from nmt_assess.models.screens import Screen
 
 
 class FindingType(str, Enum):
@@ -443,6 +444,8 @@ class Ruleset(Frozen):
     findings: dict[str, Finding]
     causes: tuple[Cause, ...]
     red_flags: tuple[RedFlag, ...]
+    #: Screening questionnaires (screens.yaml): each its own section of the report.
+    screens: tuple[Screen, ...] = ()
     referral_cause: str | None = None
     referral_finding: str | None = None
     site_findings: tuple[str, ...] = ()

@@ -229,6 +229,18 @@ def unknown_finding(ruleset: Ruleset, report: _Reporter) -> None:
                 "unknown finding",
                 did_you_mean(test.finding, ruleset.findings),
             )
+    for screen in ruleset.screens:
+        for index, score in enumerate(screen.scores):
+            given = ruleset.findings.get(score.given) if score.given is not None else None
+            if score.given is not None and (given is None or given.type is not FindingType.number):
+                report.add(
+                    "screen",
+                    screen.id,
+                    ("scores", index, "given"),
+                    "given",
+                    f"'{score.given}' is not a number finding of the catalog",
+                    did_you_mean(score.given, ruleset.findings),
+                )
 
 
 @check("unknown-group", "error", "a rule names a group its cause does not declare")
@@ -255,6 +267,7 @@ def unknown_source(ruleset: Ruleset, report: _Reporter) -> None:
         ("rule", rule.id, rule.source) for cause in ruleset.causes for rule in cause.rules
     ]
     cited += [("flag", flag.id, flag.source) for flag in ruleset.red_flags]
+    cited += [("screen", screen.id, screen.source) for screen in ruleset.screens]
     cited += [("region", region, entry.source) for region, entry in ruleset.referral.items()]
     for kind, item_id, tags in cited:
         for tag in tags:
@@ -624,15 +637,20 @@ def lr_extreme(ruleset: Ruleset, report: _Reporter) -> None:
                 )
 
 
-@check("unused-finding", "warning", "no rule or red flag reads the finding")
+@check("unused-finding", "warning", "no rule, red flag or screen reads the finding")
 def unused_finding(ruleset: Ruleset, report: _Reporter) -> None:
     used = {f for cause in ruleset.causes for rule in cause.rules for f in rule.findings()}
     used.update(f for flag in ruleset.red_flags for f in flag.when.findings())
     used.update(ruleset.site_findings)  # the engine reads where the client has pain or symptoms
+    used.update(f for screen in ruleset.screens for f in screen.findings())
     for finding_id in ruleset.findings:
         if finding_id not in used:
             report.add(
-                "finding", finding_id, ("id",), "id", f"no rule or red flag reads '{finding_id}'"
+                "finding",
+                finding_id,
+                ("id",),
+                "id",
+                f"no rule, red flag or screen reads '{finding_id}'",
             )
 
 
@@ -800,7 +818,7 @@ def _rules_not_ignoring(ruleset: Ruleset, check_id: str) -> Iterator[Rule]:
 def _finding_tests(
     ruleset: Ruleset,
 ) -> Iterator[tuple[str, str, tuple[Any, ...], FindingTest]]:
-    """Every finding test of every rule and red flag: (kind, id, path to the test, test)."""
+    """Every finding test of every rule, red flag and screen: (kind, id, path to the test, test)."""
     for cause in ruleset.causes:
         for rule in cause.rules:
             for key in ("when", "unless"):
@@ -811,6 +829,11 @@ def _finding_tests(
     for flag in ruleset.red_flags:
         for path, test in _tests_of(flag.when, ("when",)):
             yield "flag", flag.id, path, test
+    for screen in ruleset.screens:
+        for path, test in _tests_of(screen.applies_when, ("applies_when",)):
+            yield "screen", screen.id, path, test
+        for index, item in enumerate(screen.items):
+            yield "screen", screen.id, ("items", index), item
 
 
 def _tests_of(

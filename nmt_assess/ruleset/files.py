@@ -23,6 +23,7 @@ from nmt_assess.models.catalog import (
     ReferralFile,
     SourcesFile,
 )
+from nmt_assess.models.screens import ScreensFile
 
 #: File kind -> the model that loads a file of that kind.
 SCHEMAS: dict[str, type[Any]] = {
@@ -32,6 +33,7 @@ SCHEMAS: dict[str, type[Any]] = {
     "red_flags": RedFlagsFile,
     "referral": ReferralFile,
     "sources": SourcesFile,
+    "screens": ScreensFile,
     "case": Case,
     "intake": Intake,
 }

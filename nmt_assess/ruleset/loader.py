@@ -1,12 +1,12 @@
 """Load rule packs into one validated, cross-checked Ruleset.
 
 A pack is a folder with a `pack.yaml` and any of findings.yaml, causes/*.yaml, red_flags.yaml,
-referral.yaml, sources.yaml and cases/ (`.yml` is read like `.yaml` everywhere). The first pack
-stands alone when it says `extends: none`, or when it says nothing and sets what only a complete
-pack sets (`causes`, `bands` and `disclaimer`: a copy of the default pack); otherwise it is
-layered over the bundled pack. Several packs layer in order. A later pack adds findings, rules
-and red flags, overrides a rule by id (the keys it gives replace the base rule's), disables
-rules, and adjusts a cause's prior.
+referral.yaml, sources.yaml, screens.yaml and cases/ (`.yml` is read like `.yaml` everywhere).
+The first pack stands alone when it says `extends: none`, or when it says nothing and sets what
+only a complete pack sets (`causes`, `bands` and `disclaimer`: a copy of the default pack);
+otherwise it is layered over the bundled pack. Several packs layer in order. A later pack adds
+findings, rules, red flags and screens (a screen of the same id replaces), overrides a rule by
+id (the keys it gives replace the base rule's), disables rules, and adjusts a cause's prior.
 The default pack's red flags cannot be disabled, changed or weakened unless the pack says
 `extends: none`: safety is not optional.
 
@@ -51,6 +51,7 @@ from nmt_assess.models.catalog import (
     ReferralFile,
     SourcesFile,
 )
+from nmt_assess.models.screens import Screen, ScreensFile
 from nmt_assess.problems import Problem, ProblemsError, did_you_mean
 
 PACK_FILE = "pack.yaml"
@@ -58,6 +59,7 @@ FINDINGS_FILE = "findings.yaml"
 RED_FLAGS_FILE = "red_flags.yaml"
 REFERRAL_FILE = "referral.yaml"
 SOURCES_FILE = "sources.yaml"
+SCREENS_FILE = "screens.yaml"
 CAUSES_DIR = "causes"
 CASES_DIR = "cases"
 DEFAULT = "default"
@@ -72,6 +74,7 @@ _FILE_KEYS = {
     RED_FLAGS_FILE: tuple(RedFlagsFile.model_fields),
     REFERRAL_FILE: tuple(ReferralFile.model_fields),
     SOURCES_FILE: tuple(SourcesFile.model_fields),
+    SCREENS_FILE: tuple(ScreensFile.model_fields),
 }
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 _PACK_KEYS = tuple(PackSettings.model_fields)
@@ -273,6 +276,8 @@ class _Merge:
     findings: dict[str, Finding] = field(default_factory=dict)
     causes: dict[str, _CauseParts] = field(default_factory=dict)
     red_flags: dict[str, RedFlag] = field(default_factory=dict)
+    #: screen id -> screen (a later pack's screen of the same id replaces it)
+    screens: dict[str, Screen] = field(default_factory=dict)
     protected: set[str] = field(default_factory=set)
     referral: dict[str, Referral] = field(default_factory=dict)
     #: muscle -> the body regions it lies in (referral.yaml's `muscles`)
@@ -341,6 +346,7 @@ class _Merge:
             "findings": self.findings,
             "causes": causes,
             "red_flags": list(self.red_flags.values()),
+            "screens": list(self.screens.values()),
             "referral": self.referral,
             "muscle_locations": self.muscle_locations,
             "sources": self.sources,
@@ -412,6 +418,7 @@ class _PackReader:
         self._red_flags(self._load(RED_FLAGS_FILE, required=self.is_base))
         self._referral(self._load(REFERRAL_FILE, required=False))
         self._sources(self._load(SOURCES_FILE, required=False))
+        self._screens(self._load(SCREENS_FILE, required=False))
         self._disable(pack)
         version = pack.get("version", "")
         self.merge.packs.append(
@@ -466,7 +473,15 @@ class _PackReader:
 
     def _resolve_names(self) -> None:
         """Each file kind's name in this pack: .yaml, or .yml when only that is there."""
-        for kind in (PACK_FILE, FINDINGS_FILE, RED_FLAGS_FILE, REFERRAL_FILE, SOURCES_FILE):
+        kinds = (
+            PACK_FILE,
+            FINDINGS_FILE,
+            RED_FLAGS_FILE,
+            REFERRAL_FILE,
+            SOURCES_FILE,
+            SCREENS_FILE,
+        )
+        for kind in kinds:
             self.names[kind] = yaml_file(self.root, kind).name
             both = [self.root / kind, self.root / Path(kind).with_suffix(".yml")]
             if all(path.exists() for path in both):
@@ -1104,6 +1119,29 @@ class _PackReader:
                 continue
             self.merge.sources[str(tag)] = text
 
+    def _screens(self, data: Any) -> None:
+        """screens.yaml: each screen validated on its own; a later pack's screen of the same id
+        replaces the earlier one."""
+        if not self._file_keys(data, SCREENS_FILE):
+            return
+        for index, raw in self._items(data, "screens", SCREENS_FILE):
+            place = Place(self._label(SCREENS_FILE), data, ("screens", index), self.name)
+            screen = _validate(Screen, raw, place, self.merge.problems)
+            if screen is None:
+                continue
+            first = self.merge.where("screen", screen.id)
+            if first is not None and first.pack == self.name:
+                self._at(
+                    place,
+                    ("id",),
+                    "id",
+                    f"screen id '{screen.id}' is used twice",
+                    check="duplicate-id",
+                )
+                continue
+            self.merge.screens[screen.id] = screen
+            self.merge.places[("screen", screen.id)] = place
+
     def _disable(self, pack: Mapping[str, Any]) -> None:
         disable = pack.get("disable")
         if disable is None:
@@ -1246,7 +1284,7 @@ def _report(
     return failed
 
 
-_CONDITION_HOLDERS = {"when", "unless", "not"}
+_CONDITION_HOLDERS = {"when", "unless", "not", "applies_when"}
 _CONDITION_TAGS = {"finding", "all", "any", "not", "at_least"}
 _UNION_TAGS = {"bool", "str", "float", "int"}
 

@@ -10,6 +10,7 @@ intake` is one such caller, a script or a test is another. The answers so far ar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -410,11 +411,23 @@ class IntakeSession:
         ]
 
     def asked_findings(self, section: str) -> list[Finding]:
+        # the questions of a screen that does not concern the client (STarT Back for a neck
+        # complaint) are not asked
+        not_asked = self.engine.builder.screens.not_to_ask(self.findings, self._read_by_rules)
         return [
             f
             for f in self.ruleset.findings.values()
-            if f.section == section and not (self.client_only and f.asked_of == "therapist")
+            if f.section == section
+            and not (self.client_only and f.asked_of == "therapist")
+            and f.id not in not_asked
         ]
+
+    @functools.cached_property
+    def _read_by_rules(self) -> frozenset[str]:
+        """Every finding a rule or a red flag reads."""
+        ruleset = self.ruleset
+        used = {f for cause in ruleset.causes for rule in cause.rules for f in rule.findings()}
+        return frozenset(used | {f for flag in ruleset.red_flags for f in flag.when.findings()})
 
     @staticmethod
     def parse_numbers(text: str, count: int) -> set[int] | None:

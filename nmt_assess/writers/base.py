@@ -169,3 +169,32 @@ def findings_found(ruleset: Ruleset, finding_ids: Any, answers: Any) -> str:
     """The witnesses of a reason or a flag as what was found, comma-separated."""
     answers = answers or {}
     return ", ".join(found_words(ruleset, f, answers.get(f)) for f in finding_ids)
+
+
+#: How every format heads the screens section: a prognosis, never a cause.
+SCREENS_HEADING = "Screens (prognosis, not a cause)"
+
+
+def score_words(score: dict[str, Any]) -> str:
+    """A screen's score: "total 5", "total 4-6" while items are unanswered, "total 8 (given)"."""
+    low, high = score["low"], score["high"]
+    value = f"{low:g}" if low == high else f"{low:g}-{high:g}"
+    return f"{score['title']} {value}{' (given)' if score.get('given') else ''}"
+
+
+def screen_lines(screen: dict[str, Any], ruleset: Ruleset) -> tuple[str, str | None, str | None]:
+    """A screen as the report shows it: the headline (result and scores), the advice (None
+    while the result is open), and the unanswered items (None when all are answered)."""
+    scores = ", ".join(score_words(score) for score in screen["scores"])
+    result = screen.get("result")
+    state = result["title"] if result else "not complete"
+    headline = f"{screen['title']}: {state} ({scores})"
+    unanswered = None
+    if screen.get("unanswered"):
+        asked = ", ".join(f"{finding_label(ruleset, f)} ({f})" for f in screen["unanswered"])
+        unanswered = (
+            f"Unanswered (the result holds whatever the answers): {asked}"
+            if result
+            else f"Ask to complete it: {asked}"
+        )
+    return headline, result["advice"] if result else None, unanswered

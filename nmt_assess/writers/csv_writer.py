@@ -1,6 +1,7 @@
 """CSV: one row per record with each cause's probability and rank, the red flags, whether the
 ranking is secondary to a referral, the red flags not screened and the questions they wait
-for, and what a red flag withheld.
+for, what a red flag withheld, and each screen's result (`start_back:medium`, or
+`start_back:not_complete`) with the screen items left unanswered.
 
 Every text cell goes through `csv_cell`, so a spreadsheet never runs one as a formula."""
 
@@ -46,6 +47,8 @@ class CsvWriter(BatchWriter):
                 "unscreened_red_flags",
                 "unanswered_questions",
                 "withheld",
+                "screens",
+                "screen_unanswered",
             ]
         )
 
@@ -58,9 +61,7 @@ class CsvWriter(BatchWriter):
         if is_error(record):
             errors = "; ".join(error_text(e) for e in record["errors"])
             blanks = [""] * (7 + 2 * len(self.cause_ids))
-            self._row(
-                [*where, record.get("intake_id") or "", "error", *blanks, errors, "", "", "", ""]
-            )
+            self._row([*where, record.get("intake_id") or "", "error", *blanks, errors, *[""] * 6])
             return
         by_id = {cause["id"]: cause for cause in record["causes"]}
         per_cause = [v for c in self.cause_ids for v in (by_id[c]["probability"], by_id[c]["rank"])]
@@ -89,6 +90,11 @@ class CsvWriter(BatchWriter):
                 ";".join(flag["id"] for flag in record.get("unscreened_red_flags") or ()),
                 ";".join(unanswered_questions(record)),
                 ";".join(withheld),
+                ";".join(
+                    f"{s['id']}:{s['result']['id'] if s['result'] else 'not_complete'}"
+                    for s in record.get("screens") or ()
+                ),
+                ";".join(f for s in record.get("screens") or () for f in s["unanswered"]),
             ]
         )
 

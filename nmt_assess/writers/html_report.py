@@ -16,6 +16,7 @@ from html import escape
 from typing import IO, Any
 
 from nmt_assess.writers.base import (
+    SCREENS_HEADING,
     SECONDARY,
     BatchWriter,
     Record,
@@ -27,6 +28,7 @@ from nmt_assess.writers.base import (
     most_severe_action,
     not_screened_line,
     record_label,
+    screen_lines,
     withheld_lines,
 )
 
@@ -78,6 +80,7 @@ class HtmlWriter(BatchWriter):
             self.serious.append((0 if action == "emergency" else 1, number, label, action))
         out.write(_flags(record))
         out.write(_notices(record, self))
+        out.write(_screens(record, self))
         secondary = record["referral_first"]
         heading = f"Causes, ranked ({SECONDARY})" if secondary else "Causes, ranked"
         out.write(f'<div class="{"secondary" if secondary else "ranking"}"><h3>{heading}</h3>')
@@ -163,6 +166,20 @@ def _notices(record: Record, writer: HtmlWriter) -> str:
     if unscreened:
         lines.append(unscreened)
     return "".join(f'<p class="warn">{escape(line)}</p>\n' for line in lines)
+
+
+def _screens(record: Record, writer: HtmlWriter) -> str:
+    """The screens that concern the client: a prognosis, shown apart from the causes."""
+    items = []
+    for screen in record.get("screens") or ():
+        headline, advice, unanswered = screen_lines(screen, writer.ruleset)
+        more = f": {escape(advice)}" if advice else ""
+        if unanswered:
+            more += f' <span class="{"dim" if advice else "warn"}">{escape(unanswered)}</span>'
+        items.append(f"<li><strong>{escape(headline)}</strong>{more}</li>")
+    if not items:
+        return ""
+    return f'<div class="screens"><h3>{SCREENS_HEADING}</h3><ul>{"".join(items)}</ul></div>\n'
 
 
 def _chart(record: Record) -> str:

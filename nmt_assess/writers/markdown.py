@@ -10,6 +10,7 @@ import html
 import re
 
 from nmt_assess.writers.base import (
+    SCREENS_HEADING,
     SECONDARY,
     BatchWriter,
     Record,
@@ -20,6 +21,7 @@ from nmt_assess.writers.base import (
     is_error,
     not_screened_line,
     record_label,
+    screen_lines,
     withheld_lines,
 )
 from nmt_assess.writers.sanitize import printable
@@ -65,6 +67,13 @@ class MarkdownWriter(BatchWriter):
             out.write(f"**{_md(unscreened)}**\n\n")
         for line in withheld_lines(record, self.ruleset):
             out.write(f"**{_md(line)}**\n\n")
+        if record.get("screens"):
+            out.write(f"**{SCREENS_HEADING}**:\n\n")
+            for screen in record["screens"]:
+                headline, advice, unanswered = screen_lines(screen, self.ruleset)
+                tail = "".join(f" {_md(text)}" for text in (advice, unanswered) if text)
+                out.write(f"- **{_md(headline)}**.{tail}\n")
+            out.write("\n")
         if record["referral_first"]:
             out.write(f"_Ranking {SECONDARY}:_\n\n")
         out.write("| Rank | Cause | Probability (range) | Band |\n|---:|---|---:|---|\n")

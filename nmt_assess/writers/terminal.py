@@ -9,7 +9,7 @@ handed to rich, so `[bold]` stays literal and an ESC cannot move the cursor.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -24,11 +24,13 @@ from nmt_assess.models import (
     Ruleset,
 )
 from nmt_assess.writers.base import (
+    SCREENS_HEADING,
     SECONDARY,
     cause_title,
     figure,
     findings_found,
     not_screened_line,
+    screen_lines,
     withheld_lines,
 )
 from nmt_assess.writers.sanitize import printable
@@ -63,12 +65,26 @@ def render_assessment(
     if unscreened:
         parts.append(_text(unscreened, "yellow"))
     parts.extend(_text(line, "bold yellow") for line in withheld_lines(record, ruleset))
+    if record["screens"]:
+        parts.append(_screens(record["screens"], ruleset))
     parts.append(Text())
     parts.append(_ranking(assessment))
     for cause in assessment.causes[:top]:
         parts.append(_explanation(cause, assessment, ruleset))
     parts.append(_text(assessment.disclaimer, "italic dim"))
     return Group(*parts)
+
+
+def _screens(screens: list[dict[str, Any]], ruleset: Ruleset) -> Group:
+    lines: list[RenderableType] = [Text(f"\n{SCREENS_HEADING}", style="bold")]
+    for screen in screens:
+        headline, advice, unanswered = screen_lines(screen, ruleset)
+        lines.append(_text(f"  {headline}", "bold" if advice else "bold yellow"))
+        if advice:
+            lines.append(_text(f"    {advice}"))
+        if unanswered:
+            lines.append(_text(f"    {unanswered}", "yellow" if not advice else "dim"))
+    return Group(*lines)
 
 
 def _text(text: str, style: str = "") -> Text:
