@@ -146,7 +146,7 @@ def list_command(
 @edge
 def show_command(
     rule_id: Annotated[str, typer.Argument(help="A rule or red-flag id.", show_default=False)],
-    packs: RulesOption = None,
+    rules: RulesOption = None,
 ) -> None:
     """One rule (or red flag): its condition in words, weights, source, and what it overrides."""
     from rich.console import Console
@@ -154,7 +154,7 @@ def show_command(
     from nmt_assess.problems import did_you_mean
     from nmt_assess.writers.rules_text import rule_and_flag_ids, show_lines
 
-    ruleset = _load(packs)
+    ruleset = _load(rules)
     console = Console(highlight=False)
     lines = show_lines(ruleset, rule_id)
     if lines is not None:
