@@ -234,6 +234,15 @@ def read_cases(packs: Sequence[Path], ruleset: Ruleset) -> tuple[dict[str, Case]
     return cases, problems
 
 
+def case_leaders(ruleset: Ruleset, packs: Sequence[Path] | None) -> dict[str, str]:
+    """Case id -> the cause it is led by, over the usable cases of every pack in use (what
+    `explain` lists under a cause; `rules lint` reports the bad case files)."""
+    from nmt_assess.ruleset.loader import pack_chain
+
+    cases, _ = read_cases(pack_chain(packs), ruleset)
+    return {case_id: case.leading_cause for case_id, case in cases.items()}
+
+
 def run_cases(
     ruleset: Ruleset, packs: Sequence[Path], only: str | None = None
 ) -> list[dict[str, Any]]:
