@@ -234,6 +234,15 @@ def read_cases(packs: Sequence[Path], ruleset: Ruleset) -> tuple[dict[str, Case]
     return cases, problems
 
 
+def case_leaders(ruleset: Ruleset, packs: Sequence[Path] | None) -> dict[str, str]:
+    """Case id -> the cause it is led by, over the usable cases of every pack in use (what
+    `explain` lists under a cause; `rules lint` reports the bad case files)."""
+    from nmt_assess.ruleset.loader import pack_chain
+
+    cases, _ = read_cases(pack_chain(packs), ruleset)
+    return {case_id: case.leading_cause for case_id, case in cases.items()}
+
+
 def run_cases(
     ruleset: Ruleset, packs: Sequence[Path], only: str | None = None
 ) -> list[dict[str, Any]]:
@@ -280,4 +289,35 @@ def run_cases(
                     },
                 }
             )
+    return results
+
+
+class PackDoesNotLint(Exception):
+    """`rules test` refused: the packs have lint errors, so no case was run."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("the pack does not lint; no case was run")
+        self.problems = problems
+
+
+class NoSuchCase(Exception):
+    """`rules test --case ID` names no case of the packs."""
+
+
+def check_cases(packs: Sequence[Path] | None, only: str | None = None) -> list[dict[str, Any]]:
+    """What `rules test` does: lint the packs, then run the cases of the packs given (of the
+    default pack when none is), or only the case `only`. Raises PackDoesNotLint (with the lint
+    errors) or NoSuchCase; returns one result per case, as run_cases does."""
+    from nmt_assess.ruleset.lint import case_packs, lint
+    from nmt_assess.ruleset.loader import pack_chain
+
+    chain = pack_chain(packs)
+    tested = case_packs(chain, packs)
+    ruleset, problems = lint(chain, tested)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or ruleset is None:
+        raise PackDoesNotLint(errors)
+    results = run_cases(ruleset, tested, only)
+    if only is not None and not results:
+        raise NoSuchCase(f"no case '{only}' in {', '.join(map(str, tested))}")
     return results

@@ -18,9 +18,10 @@ from nmt_assess.writers.formats import OutputFormat
 
 if TYPE_CHECKING:
     from nmt_assess.batch import Record, Tally
-    from nmt_assess.models import Ruleset
+    from nmt_assess.models import Action, Assessment, Intake, Ruleset
     from nmt_assess.readers.csv_reader import ColumnMap
     from nmt_assess.readers.inputs import Input
+    from nmt_assess.readers.records import RawRecord
     from nmt_assess.writers.files import OutputTarget
 
 #: The output format an --output file's suffix asks for.
@@ -178,9 +179,6 @@ def score_inputs(
     """Score every intake the paths name into `output` (a path, written atomically; an open
     text file; or standard output) as `format`. Raises InputError, ProblemsError or
     OutputError before anything is scored; returns the summary (scored, failed, red flags)."""
-    from nmt_assess.readers.csv_reader import ColumnMap, load_column_map
-    from nmt_assess.readers.inputs import check_csv_headers
-
     inputs = find_inputs([str(path) for path in paths], input_format)
     map_path = Path(column_map) if column_map is not None else None
     target: OutputTarget | TextIO | None
@@ -188,9 +186,46 @@ def score_inputs(
         target = checked_output(Path(output), inputs, map_path, [])
     else:
         target = output
-    mapping = load_column_map(map_path) if map_path else ColumnMap()
-    check_csv_headers(inputs, ruleset.findings, mapping)
+    mapping = column_map_for(inputs, ruleset, map_path)
     return score_sources(inputs, ruleset, mapping, OutputFormat(format), target, jobs)
+
+
+def column_map_for(inputs: Sequence[Input], ruleset: Ruleset, path: Path | None) -> ColumnMap:
+    """The column map in `path` (none: CSV titles are finding ids), checked against the
+    headers of every CSV input before any record is read. Raises ProblemsError for a map
+    that cannot be used, InputError for a CSV whose columns it cannot place."""
+    from nmt_assess.readers.csv_reader import ColumnMap, load_column_map
+    from nmt_assess.readers.inputs import check_csv_headers
+
+    mapping = load_column_map(path) if path is not None else ColumnMap()
+    check_csv_headers(list(inputs), ruleset.findings, mapping)
+    return mapping
+
+
+def read_single(
+    source: Input, ruleset: Ruleset, stdin: BinaryIO | None = None
+) -> tuple[Intake | list[RawRecord], list[str]]:
+    """One intake file's intake, validated, or (a JSON list, a FHIR Bundle: several records)
+    its records, to be scored as a batch; with the reader's notices (a partial FHIR date is
+    noted even for one response). Raises InputError when its one record is not a valid intake."""
+    from nmt_assess.readers.csv_reader import ColumnMap
+    from nmt_assess.readers.inputs import InputError, read_records
+    from nmt_assess.readers.records import validate_record
+
+    notices: list[str] = []
+    stream = stdin if stdin is not None else sys.stdin.buffer
+    records = list(read_records(source, ruleset.findings, ColumnMap(), stream, notices))
+    if len(records) != 1:
+        return records, notices
+    result = validate_record(records[0], ruleset.findings)
+    if isinstance(result, list):
+        raise InputError(result)
+    return result, notices
+
+
+def raises_at_least(assessment: Assessment, action: Action) -> bool:
+    """Whether the assessment raised a red flag at least as severe as `action` (--fail-on)."""
+    return any(flag.action.severity <= action.severity for flag in assessment.red_flags)
 
 
 def _opened(output: OutputTarget | TextIO | None) -> contextlib.AbstractContextManager[TextIO]:

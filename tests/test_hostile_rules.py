@@ -270,12 +270,12 @@ def test_a_pack_folder_that_is_not_a_folder_is_one_error(tmp_path: Path) -> None
     not_a_pack = write(tmp_path, {"file.yaml": "a: 1\n"}) / "file.yaml"
     result = run("rules", "lint", str(not_a_pack))
     assert result.exit_code == 2
-    assert result.stdout.splitlines() == [
-        f"{not_a_pack}:1:1: error: [missing-file] pack: is not a folder "
-        "(a rule pack is a folder with a pack.yaml)"
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"nmt-assess: {not_a_pack}: not a folder (a rule pack is a folder with a pack.yaml)"
     ]
     missing = run("rules", "lint", str(tmp_path / "nowhere"))
-    assert missing.exit_code == 2 and "pack: does not exist" in missing.stdout
+    assert missing.exit_code == 2 and ": no such folder (" in missing.stderr
 
 
 @pytest.mark.parametrize("relative", ["pack.yaml", "findings.yaml", "red_flags.yaml"])

@@ -50,10 +50,12 @@ def edge(command: Command) -> Command:
 
 def report(error: BaseException) -> int | None:
     """Print what went wrong and return the exit code; None for an error that is a bug."""
+    from nmt_assess.cases import NoSuchCase, PackDoesNotLint
     from nmt_assess.meanings import UnknownTarget
     from nmt_assess.problems import ProblemsError
     from nmt_assess.readers.fhir import FhirUnavailable
     from nmt_assess.readers.inputs import InputError
+    from nmt_assess.ruleset.files import RefusedWrite
     from nmt_assess.scoring import NoIntakes
     from nmt_assess.teaching.practice import PracticeError
 
@@ -78,7 +80,10 @@ def report(error: BaseException) -> int | None:
             f"red flag, body region or source{printable(hint)}",
             file=sys.stderr,
         )
-    elif isinstance(error, PracticeError | Refused | NoIntakes):
+    elif isinstance(error, PackDoesNotLint):
+        sys.stderr.writelines(p.format_lint() + "\n" for p in error.problems)
+        print(f"nmt-assess: {error}", file=sys.stderr)
+    elif isinstance(error, PracticeError | Refused | NoIntakes | NoSuchCase | RefusedWrite):
         print(f"nmt-assess: {printable(str(error))}", file=sys.stderr)
     elif isinstance(error, FhirUnavailable):
         print(f"nmt-assess: {error}", file=sys.stderr)

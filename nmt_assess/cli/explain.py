@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from enum import Enum
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from nmt_assess.cli.options import RulesOption
 from nmt_assess.cli.safe_text import safe
-
-if TYPE_CHECKING:
-    from nmt_assess.models import Ruleset
 
 
 class ExplainFormat(str, Enum):
@@ -36,6 +32,7 @@ def explain(
 ) -> None:
     """Explain a finding, cause, rule, red flag, body region or source: what it is and what it
     does to the causes."""
+    from nmt_assess.cases import case_leaders
     from nmt_assess.meanings import explain as build
     from nmt_assess.ruleset import load_ruleset
 
@@ -45,15 +42,6 @@ def explain(
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
     _print(data)
-
-
-def case_leaders(ruleset: Ruleset, packs: list[Path] | None) -> dict[str, str]:
-    """Case id -> the cause it is led by, over the usable cases of every pack in use."""
-    from nmt_assess.cases import read_cases
-    from nmt_assess.ruleset import pack_chain
-
-    cases, _ = read_cases(pack_chain(packs), ruleset)  # `rules lint` reports bad case files
-    return {case_id: case.leading_cause for case_id, case in cases.items()}
 
 
 def _print(data: dict[str, Any]) -> None:

@@ -150,22 +150,10 @@ def _ask_until(console: Console, prompt: str, parse: Any) -> Any:
 
 def _log(path: Path, case: Case, result: Grade) -> None:
     """Log the attempt; when the log cannot take it, one warning line (the grade stands)."""
-    from nmt_assess.teaching.log import LogError, append_attempt, now
+    from nmt_assess.teaching.log import LogError, log_attempt
 
     try:
-        append_attempt(
-            path,
-            {
-                "time": now(),
-                "case": case.id,
-                "leading_cause": case.leading_cause,
-                "level": case.level,
-                "top_correct": result.top_correct,
-                "kendall_tau": result.kendall_tau,
-                "serious_miss": result.serious_miss,
-                "flags_missed": result.flags_missed,
-            },
-        )
+        log_attempt(path, case, result)
     except LogError as error:
         print(
             f"nmt-assess: warning: {printable(str(path))}: attempt not logged: "
@@ -187,12 +175,9 @@ def _grade_class(
 
 
 def _show_stats(console: Console, path: Path, output_format: PracticeFormat) -> None:
-    from nmt_assess.teaching.log import read_attempts, summarise
+    from nmt_assess.teaching.log import log_stats
 
-    try:
-        attempts, bad = read_attempts(path)
-    except OSError as error:
-        raise PracticeError(f"{path}: cannot read: {error.strerror or error}") from None
+    summary, bad = log_stats(path)
     if bad:
         more = f", and {len(bad) - 1} more line(s)" if len(bad) > 1 else ""
         print(
@@ -200,7 +185,6 @@ def _show_stats(console: Console, path: Path, output_format: PracticeFormat) -> 
             f"{len(bad)} line(s) left out of the figures",
             file=sys.stderr,
         )
-    summary = summarise(attempts)
     if output_format is PracticeFormat.json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     elif output_format is PracticeFormat.csv:

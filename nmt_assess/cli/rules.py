@@ -6,28 +6,18 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from nmt_assess.cli import exit_codes
-from nmt_assess.cli.errors import edge
-from nmt_assess.cli.options import RULES_ENVVAR, RulesOption
+from nmt_assess.cli.errors import Refused, edge
+from nmt_assess.cli.options import PacksArgument, RulesOption, packs_given
 
 if TYPE_CHECKING:
     from nmt_assess.models import Ruleset
 
 app = typer.Typer(help="Author and check rule packs.", no_args_is_help=True, add_completion=False)
-
-PacksArgument = Annotated[
-    list[Path] | None,
-    typer.Argument(
-        help="Pack folders, layered in order over the default unless the first stands alone "
-        f"(default: {RULES_ENVVAR}, else the bundled pack).",
-        show_default=False,
-        envvar=RULES_ENVVAR,
-    ),
-]
 
 
 class LintFormat(str, Enum):
@@ -44,7 +34,9 @@ class TestFormat(str, Enum):
 @app.command("lint")
 @edge
 def lint_command(
+    context: typer.Context,
     packs: PacksArgument = None,
+    rules: RulesOption = None,
     output_format: Annotated[LintFormat, typer.Option("--format", "-f")] = LintFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
     select: Annotated[
@@ -65,23 +57,21 @@ def lint_command(
     ] = None,
 ) -> None:
     """Check packs: every problem as FILE:LINE:COL: severity: [check] message (hint)."""
-    from nmt_assess.ruleset import pack_chain
     from nmt_assess.ruleset.lint import (
         as_dict,
         check_ids_option,
         exit_code,
         github_annotation,
-        lint,
+        lint_packs,
     )
 
     selected, wrong = check_ids_option(select or [], ignoring=False)
     if wrong is not None:
-        _refuse(f"--select: {wrong}")
+        raise Refused(f"--select: {wrong}")
     ignored, wrong = check_ids_option(ignore or [], ignoring=True)
     if wrong is not None:
-        _refuse(f"--ignore: {wrong}")
-    chain = pack_chain(packs)
-    _, problems = lint(chain, chain[-len(packs) :] if packs else chain, selected, ignored)
+        raise Refused(f"--ignore: {wrong}")
+    chain, _, problems = lint_packs(packs_given(context, packs, rules), selected, ignored)
     if output_format is LintFormat.json:
         sys.stdout.write(json.dumps([as_dict(p) for p in problems], indent=2) + "\n")
     elif output_format is LintFormat.github:
@@ -100,27 +90,16 @@ def lint_command(
 @app.command("test")
 @edge
 def test_command(
+    context: typer.Context,
     packs: PacksArgument = None,
+    rules: RulesOption = None,
     case: Annotated[str | None, typer.Option("--case", help="Run only this case.")] = None,
     output_format: Annotated[TestFormat, typer.Option("--format", "-f")] = TestFormat.text,
 ) -> None:
     """Lint, then score every case in the packs' cases/ and check its expectations."""
-    from nmt_assess.cases import run_cases
-    from nmt_assess.ruleset import pack_chain
-    from nmt_assess.ruleset.lint import lint
+    from nmt_assess.cases import check_cases
 
-    chain = pack_chain(packs)
-    case_packs = chain[-len(packs) :] if packs else chain
-    ruleset, problems = lint(chain, case_packs)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors or ruleset is None:
-        sys.stderr.writelines(p.format_lint() + "\n" for p in errors)
-        print("nmt-assess: the pack does not lint; no case was run", file=sys.stderr)
-        raise typer.Exit(exit_codes.UNUSABLE_INPUT)
-    results = run_cases(ruleset, case_packs, case)
-    if case is not None and not results:
-        print(f"nmt-assess: no case '{case}' in {', '.join(map(str, case_packs))}", file=sys.stderr)
-        raise typer.Exit(exit_codes.UNUSABLE_INPUT)
+    results = check_cases(packs_given(context, packs, rules), case)
     if output_format is TestFormat.json:
         sys.stdout.write(json.dumps(results, indent=2) + "\n")
     else:
@@ -142,26 +121,24 @@ def schema_command(
     ] = None,
 ) -> None:
     """JSON Schema for pack, findings, cause, red-flag, referral, sources, case and intake files."""
-    from nmt_assess.ruleset.files import RefusedWrite, json_schemas, write_json_schemas
+    from nmt_assess.ruleset.files import json_schemas, write_json_schemas
 
     if output is None:
         sys.stdout.write(json.dumps(json_schemas(), indent=2) + "\n")
         return
-    try:
-        written = write_json_schemas(output)
-    except RefusedWrite as error:
-        _refuse(str(error))
-    for path in written:
+    for path in write_json_schemas(output):
         print(path)
 
 
 @app.command("list")
 @edge
-def list_command(packs: PacksArgument = None) -> None:
+def list_command(
+    context: typer.Context, packs: PacksArgument = None, rules: RulesOption = None
+) -> None:
     """The effective rules and red flags, with the pack each came from."""
     from nmt_assess.writers.rules_text import rules_table
 
-    for line in rules_table(_load(packs)):
+    for line in rules_table(_load(packs_given(context, packs, rules))):
         print(line)
 
 
@@ -169,7 +146,7 @@ def list_command(packs: PacksArgument = None) -> None:
 @edge
 def show_command(
     rule_id: Annotated[str, typer.Argument(help="A rule or red-flag id.", show_default=False)],
-    packs: RulesOption = None,
+    rules: RulesOption = None,
 ) -> None:
     """One rule (or red flag): its condition in words, weights, source, and what it overrides."""
     from rich.console import Console
@@ -177,7 +154,7 @@ def show_command(
     from nmt_assess.problems import did_you_mean
     from nmt_assess.writers.rules_text import rule_and_flag_ids, show_lines
 
-    ruleset = _load(packs)
+    ruleset = _load(rules)
     console = Console(highlight=False)
     lines = show_lines(ruleset, rule_id)
     if lines is not None:
@@ -185,11 +162,7 @@ def show_command(
             console.print(line)
         return
     hint = did_you_mean(rule_id, rule_and_flag_ids(ruleset))
-    print(
-        f"nmt-assess: no rule or red flag '{rule_id}'" + (f" ({hint})" if hint else ""),
-        file=sys.stderr,
-    )
-    raise typer.Exit(exit_codes.UNUSABLE_INPUT)
+    raise Refused(f"no rule or red flag '{rule_id}'" + (f" ({hint})" if hint else ""))
 
 
 @app.command("new")
@@ -199,20 +172,10 @@ def new_command(
 ) -> None:
     """Scaffold a pack that lints clean: a commented example of each kind, one case, and the
     JSON Schemas its files name (in schema/)."""
-    from nmt_assess.ruleset.files import RefusedWrite
     from nmt_assess.ruleset.scaffold import new_pack
 
-    try:
-        written = new_pack(folder)
-    except RefusedWrite as error:
-        _refuse(str(error))
-    for path in written:
+    for path in new_pack(folder):
         print(path)
-
-
-def _refuse(message: str) -> NoReturn:
-    print(f"nmt-assess: {message}", file=sys.stderr)
-    raise typer.Exit(exit_codes.UNUSABLE_INPUT)
 
 
 def _load(packs: list[Path] | None) -> Ruleset:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -92,13 +92,13 @@ def score(
 ) -> None:
     """Score intakes: red flags first, then the five causes ranked and explained."""
     from nmt_assess.problems import ProblemsError
-    from nmt_assess.readers.csv_reader import ColumnMap, load_column_map
-    from nmt_assess.readers.inputs import InputError, check_csv_headers
+    from nmt_assess.readers.inputs import InputError
     from nmt_assess.ruleset import load_ruleset
     from nmt_assess.scoring import (
         SUFFIX_FORMAT,
         checked_output,
         checked_stdout,
+        column_map_for,
         default_batch_format,
         find_inputs,
         is_single_intake,
@@ -116,8 +116,7 @@ def score(
         output_format = SUFFIX_FORMAT.get(output.suffix.lower())
     try:
         ruleset = load_ruleset(rules)
-        mapping = load_column_map(column_map) if column_map else ColumnMap()
-        check_csv_headers(inputs, ruleset.findings, mapping)
+        mapping = column_map_for(inputs, ruleset, column_map)
         if set_answers or unset:
             if not is_single_intake(inputs, output_format):
                 raise Refused(
@@ -133,8 +132,7 @@ def score(
         tally = score_sources(inputs, ruleset, mapping, chosen, target, jobs, with_progress)
     except (ProblemsError, InputError) as error:
         raise NothingScored(error.problems) from None
-    _finish(tally)
-    raise typer.Exit(_exit_code(tally, fail_on))
+    _finish(tally, fail_on)
 
 
 def _score_single(
@@ -146,25 +144,17 @@ def _score_single(
     fail_on: FailOn | None,
 ) -> None:
     from nmt_assess.engine import Engine
-    from nmt_assess.models import Action, Intake
-    from nmt_assess.readers.csv_reader import ColumnMap
-    from nmt_assess.readers.inputs import read_records
-    from nmt_assess.readers.records import validate_record
-    from nmt_assess.scoring import score_records
+    from nmt_assess.models import Action, Assessment
+    from nmt_assess.scoring import raises_at_least, read_single, score_records
 
-    notices: list[str] = []
-    records = list(read_records(source, ruleset.findings, ColumnMap(), sys.stdin.buffer, notices))
-    for notice in notices:  # a partial FHIR date of a single response is noted too
+    intake, notices = read_single(source, ruleset)
+    for notice in notices:
         print(f"nmt-assess: {notice}", file=sys.stderr)
-    if len(records) != 1:  # a JSON list or a FHIR Bundle: score it as a batch
-        tally = score_records(records, ruleset, output_format or OutputFormat.text, output, 1)
-        _finish(tally)
-        raise typer.Exit(_exit_code(tally, fail_on))
-    result = validate_record(records[0], ruleset.findings)
-    if not isinstance(result, Intake):
-        raise NothingScored(result)
+    if isinstance(intake, list):  # a JSON list or a FHIR Bundle: score it as a batch
+        format_ = output_format or OutputFormat.text
+        _finish(score_records(intake, ruleset, format_, output, 1), fail_on)
     engine = Engine(ruleset)
-    document = engine.assess(result)
+    document = engine.assess(intake)
     if output_format is OutputFormat.json:
         from nmt_assess.writers.json_writer import assessment_json
 
@@ -172,10 +162,9 @@ def _score_single(
     else:
         from nmt_assess.writers.terminal import render_assessment
 
-        print_view(render_assessment(engine.score(result), ruleset, top=top), output)
-    raised = {flag["action"] for flag in document["red_flags"]}
-    if fail_on is not None and any(
-        Action(action).severity <= Action(fail_on.value).severity for action in raised
+        print_view(render_assessment(engine.score(intake), ruleset, top=top), output)
+    if fail_on is not None and raises_at_least(
+        Assessment.model_validate(document), Action(fail_on.value)
     ):
         raise typer.Exit(exit_codes.RED_FLAG_RAISED)
 
@@ -204,15 +193,13 @@ def _what_if(
     print_view(render_what_if(ruleset, result), output)
 
 
-def _finish(tally: Tally) -> None:
+def _finish(tally: Tally, fail_on: FailOn | None) -> NoReturn:
+    """The batch's summary and notices on stderr, then its exit code."""
+    from nmt_assess.models import Action
+
     print(tally.summary(), file=sys.stderr)
     for notice in tally.notices:
         print(f"nmt-assess: {notice}", file=sys.stderr)
-
-
-def _exit_code(tally: Tally, fail_on: FailOn | None) -> int:
-    from nmt_assess.models import Action
-
     if fail_on is not None and tally.raised_at_least(Action(fail_on.value)):
-        return exit_codes.RED_FLAG_RAISED
-    return exit_codes.SOME_FAILED if tally.failed else exit_codes.OK
+        raise typer.Exit(exit_codes.RED_FLAG_RAISED)
+    raise typer.Exit(exit_codes.SOME_FAILED if tally.failed else exit_codes.OK)

@@ -102,3 +102,22 @@ def as_dict(problem: Problem) -> Mapping[str, Any]:
         "message": problem.message,
         "hint": problem.hint,
     }
+
+
+def lint_packs(
+    packs: Sequence[Path] | None, select: Collection[str] = (), ignore: Collection[str] = ()
+) -> tuple[list[Path], Ruleset | None, list[Problem]]:
+    """What `rules lint` does: the packs layered (the default pack under them unless the first
+    stands alone), the ruleset they make (None when it cannot be built) and every problem;
+    the cases linted are those of the packs given, or of the default pack when none is."""
+    from nmt_assess.ruleset.loader import pack_chain
+
+    chain = pack_chain(packs)
+    ruleset, problems = lint(chain, case_packs(chain, packs), select, ignore)
+    return chain, ruleset, problems
+
+
+def case_packs(chain: list[Path], packs: Sequence[Path] | None) -> list[Path]:
+    """The packs of a chain whose cases are linted and run: the ones given, not the default
+    pack layered under them; the whole chain when none is given."""
+    return chain[-len(packs) :] if packs else chain

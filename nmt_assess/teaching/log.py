@@ -6,7 +6,11 @@ import datetime as dt
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nmt_assess.cases import Case
+    from nmt_assess.teaching.grading import Grade
 
 
 def default_log_path() -> Path:
@@ -52,6 +56,23 @@ def append_attempt(path: Path, attempt: dict[str, Any]) -> None:
         raise LogError(error.strerror or str(error)) from None
 
 
+def log_attempt(path: Path, case: Case, grade: Grade) -> None:
+    """Append the graded attempt at `case` to the log, timed now. Raises LogError."""
+    append_attempt(
+        path,
+        {
+            "time": now(),
+            "case": case.id,
+            "leading_cause": case.leading_cause,
+            "level": case.level,
+            "top_correct": grade.top_correct,
+            "kendall_tau": grade.kendall_tau,
+            "serious_miss": grade.serious_miss,
+            "flags_missed": grade.flags_missed,
+        },
+    )
+
+
 #: The fields --stats reads, and their JSON types.
 _TYPES: dict[str, type] = {
     "time": str,
@@ -92,6 +113,19 @@ def read_attempts(path: Path) -> tuple[list[dict[str, Any]], list[int]]:
             else:
                 attempts.append(attempt)
     return attempts, bad
+
+
+def log_stats(path: Path) -> tuple[dict[str, Any], list[int]]:
+    """What `practice --stats` shows: the summary of every attempt in the log, and the line
+    numbers of lines that are not attempts (left out of the figures). Raises PracticeError
+    when the log cannot be read."""
+    from nmt_assess.teaching.practice import PracticeError
+
+    try:
+        attempts, bad = read_attempts(path)
+    except OSError as error:
+        raise PracticeError(f"{path}: cannot read: {error.strerror or error}") from None
+    return summarise(attempts), bad
 
 
 def summarise(attempts: list[dict[str, Any]]) -> dict[str, Any]:
