@@ -116,7 +116,7 @@ FAILING_FIELDS = [
 def test_a_failing_field_of_a_rule_does_not_hide_its_other_problems(
     tmp_path: Path, key: str, value: str, check: str
 ) -> None:
-    fields = {"id": "ischemia.x", "lr": "2", "because": "b"}
+    fields = {"id": "ischemia.x", "lr": "small", "lr_absent": "small_against", "because": "b"}
     fields |= {name: text for name, (text, _) in OTHERS.items()}
     fields[key] = value
     body = "".join(f"    {name}: {text}\n" for name, text in fields.items())

@@ -309,7 +309,7 @@ def test_a_yml_cause_file_is_read(tmp_path: Path) -> None:
         tmp_path,
         {
             "causes/ischemia.yml": rule_file(
-                "{id: ischemia.eased_by_heat, lr: 4.0}",
+                "{id: ischemia.eased_by_heat, lr: 4.0, population: a test overlay}",
             )
         },
     )
@@ -441,7 +441,7 @@ def test_lint_ignore_takes_only_known_rule_checks(
         tmp_path,
         {
             "causes/ischemia.yaml": rule_file(
-                f"{{id: ischemia.x, when: sedentary_work, lr: 30, because: b, source: [], "
+                f"{{id: ischemia.x, when: taut_band, lr: 30, because: b, source: [], "
                 f"lint_ignore: [missing-source, {ignored}]}}"
             )
         },
@@ -458,8 +458,8 @@ def test_lint_ignore_silences_exactly_the_checks_it_names(tmp_path: Path) -> Non
         tmp_path,
         {
             "causes/ischemia.yaml": rule_file(
-                "{id: ischemia.x, when: sedentary_work, lr: 30, "
-                "lint_ignore: [lr-extreme, missing-because]}"
+                "{id: ischemia.x, when: taut_band, lr: 30, "
+                "lint_ignore: [lr-extreme, missing-because, missing-population, missing-lr-absent]}"
             )
         },
     )

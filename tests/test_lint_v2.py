@@ -153,7 +153,9 @@ def test_a_client_only_rule_must_not_reach_the_top_band(tmp_path: Path) -> None:
     )
     [(check, message)] = reported(mini(tmp_path, rule))
     assert check == "client-only-ceiling"
-    assert "take 'alpha' to 0.83: prior 0.2 x lr 20 of 'alpha.b' reaches 'very likely'" in message
+    assert "take the low end of 'alpha' to 0.83: prior 0.2 x 20 ('alpha.b') reaches 'very likely'" in (
+        message
+    )
 
 
 def test_a_client_only_rule_just_below_the_top_band_is_allowed(tmp_path: Path) -> None:
@@ -181,4 +183,4 @@ def test_the_ceiling_holds_for_each_site_and_names_it(tmp_path: Path) -> None:
         mini(tmp_path, rule, sites=SITE_X, pack_extra="site_findings: [where]\n")
     )
     assert check == "client-only-ceiling"
-    assert "take 'alpha' (site x) to 0.83" in message
+    assert "take the low end of 'alpha' (site x) to 0.93" in message  # 0.25 x 2.5 x 20

@@ -255,7 +255,12 @@ _RULE_STAND_INS: dict[str, Any] = {
     "lint_ignore": (),
 }
 #: The warning a rule's stand-in would bring about, silenced on that rule.
-_STAND_IN_SILENCES = {"because": "missing-because", "source": "missing-source"}
+_STAND_IN_SILENCES = {
+    "because": ("missing-because",),
+    "source": ("missing-source",),
+    "lr": ("missing-population", "missing-lr-absent"),
+    "lr_absent": ("missing-population", "missing-lr-absent"),
+}
 _CAUSE_STAND_INS: dict[str, Any] = {
     "title": "",
     "description": "",
@@ -994,8 +999,10 @@ class _PackReader:
         if rule is None:
             return
         stood_in = [key for key, value in used.items() if value is not weighted.get(key)]
-        silenced = [_STAND_IN_SILENCES[key] for key in stood_in if key in _STAND_IN_SILENCES]
+        stood_in += list(unknown)  # an unknown strength: its stand-in is already in place
+        silenced = [c for key in stood_in for c in _STAND_IN_SILENCES.get(key, ())]
         if silenced:  # `because: 5` is reported; "rule has no 'because'" would be a knock-on
+            used = used or dict(weighted)
             used["lint_ignore"] = (*rule.lint_ignore, *silenced)
         parts.rules[rule_id] = used or weighted
         self.merge.rule_pack[rule_id] = self.name
