@@ -51,7 +51,7 @@ def test_json_output_is_the_documented_stable_document() -> None:
     result = runner.invoke(app, ["score", CAUDA, "--format", "json"])
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     assert doc["intake_id"] == "cauda-equina-after-house-move"
     assert set(doc["ruleset"]) == {"name", "version", "sha256", "packs"}
     assert doc["ruleset"]["packs"][0]["name"] == "nmt-default"

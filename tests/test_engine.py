@@ -31,9 +31,19 @@ def test_no_answers_leave_the_prior(mini: Ruleset) -> None:
 
 
 def test_posterior_is_prior_odds_times_likelihood_ratios(mini: Ruleset) -> None:
-    # alpha: prior odds 0.2/0.8 = 0.25; a (x4) and pain >= 7 (x2): 0.25 * 4 * 2 = 2 -> p = 2/3
-    result = score(mini, intake(a=True, pain=8))
-    assert cause(result, "alpha").probability == round(odds_to_p(0.25 * 4 * 2), 4) == 0.6667
+    # alpha: prior odds 0.2/0.8 = 0.25; a (the client's, x4) and test c (x6): 0.25 * 4 * 6 = 6
+    result = score(mini, intake(a=True, c=True))
+    assert cause(result, "alpha").probability == round(odds_to_p(0.25 * 4 * 6), 4) == 0.8571
+
+
+def test_what_the_client_says_counts_as_one_line_of_evidence(mini: Ruleset) -> None:
+    # a (x4) and pain >= 7 (x2) are both the client's own answers: only x4 counts, not 8
+    alpha = cause(score(mini, intake(a=True, pain=8)), "alpha")
+    assert alpha.probability == round(odds_to_p(0.25 * 4), 4) == 0.5
+    assert {c.rule: c.counted for c in alpha.contributions} == {
+        "alpha.a": True,
+        "alpha.pain": False,
+    }
 
 
 def test_explicit_no_applies_lr_absent_but_unknown_contributes_nothing(mini: Ruleset) -> None:

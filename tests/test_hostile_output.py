@@ -247,8 +247,8 @@ def test_a_descriptor_path_is_written_through_that_descriptor() -> None:
 @pytest.mark.parametrize(
     ("suffix", "start"),
     [
-        (".json", '{\n  "schema_version": 2'),
-        (".jsonl", '{"schema_version":2'),
+        (".json", '{\n  "schema_version": 3'),
+        (".jsonl", '{"schema_version":3'),
         (".csv", "source,line,record,id,status"),
         (".md", "# nmt-assess report"),
         (".html", "<!DOCTYPE html>"),

@@ -105,7 +105,9 @@ def test_pad_lists_no_buttock_or_calf_muscle_and_no_hands_on_leg_test(ruleset: R
     checks = _withheld(document, "check_next")
     hands_on_tests = {"piriformis_test_positive", "slump_positive", "pain_recognition"}
     assert hands_on_tests.isdisjoint(_checks(document))
-    assert hands_on_tests <= set(checks)
+    # the neural tests are set aside for leg pain that comes on walking and eases with rest, so
+    # they are not candidates at all; the palpation test would be, and is withheld
+    assert {"pain_recognition"} <= set(checks)
     assert all(w["flag"] == PAD for w in checks.values())
     Assessment.model_validate(document)
 
@@ -428,7 +430,8 @@ def test_every_output_of_a_batch_lists_nothing_hands_on_in_a_restricted_region(
         assert "Muscles to palpate" not in section
         _assert_shown(ruleset, {**reference, "causes": []}, {}, section)
         withheld = _withheld(reference, "muscles_to_palpate")
-        line = next((ln for ln in section.splitlines() if ln.startswith("**Withheld:")), "")
+        # one line per flag that withheld something
+        line = " ".join(ln for ln in section.splitlines() if ln.startswith("**Withheld:"))
         for item, entry in withheld.items():
             if item != entry["region"]:
                 assert item in line.replace("\\_", "_")

@@ -251,9 +251,9 @@ def test_a_region_flag_withholds_only_its_regions(ruleset: Ruleset) -> None:
             "region": "calf",
         }
     ]
-    # a hands-on test outside the restricted regions stays (the arm's ULTT under a leg flag)
+    # a hands-on test outside the restricted regions stays (a neck test under a leg flag)
     arm = {**findings, "tingling": True, "pain_radiates_along_limb": True}
-    assert "ultt_positive" in _hands_on(ruleset, _assess(ruleset, arm))
+    assert "neck_distraction_relieves" in _hands_on(ruleset, _assess(ruleset, arm))
 
 
 @pytest.mark.parametrize("output_format", ["text", *SERIOUS_FORMATS])
@@ -362,16 +362,14 @@ def test_every_default_flag_says_what_it_restricts(ruleset: Ruleset) -> None:
 def test_a_reason_against_reads_as_the_negative_finding(tmp_path: Path) -> None:
     source = tmp_path / "negative.yaml"
     source.write_text(
-        "id: N\nfindings:\n  ultt_positive: false\n  slump_positive: false\n"
-        "  pain_locations: [neck, calf]\n  tingling: true\n",
+        "id: N\nfindings:\n  pain_recognition: false\n  pain_locations: [neck]\n",
         encoding="utf-8",
     )
     out = " ".join(Run(tmp_path, ["score", str(source)], 0).out.split())
-    assert "Upper-limb tension test: negative" in out
-    assert "Slump test: negative" in out
-    assert "Upper-limb tension test positive" not in out
+    assert "Pain recognition: no" in out
+    assert "Pain recognition: yes" not in out
     markdown = Run(tmp_path, ["score", str(source), "-f", "markdown"], 0).out
-    assert "Upper-limb tension test: negative" in markdown
+    assert "x0.4 against: Pain recognition: no" in markdown
 
 
 # --- HTML summary, FHIR subject and basis ----------------------------------------------------

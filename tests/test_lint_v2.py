@@ -153,8 +153,9 @@ def test_a_client_only_rule_must_not_reach_the_top_band(tmp_path: Path) -> None:
     )
     [(check, message)] = reported(mini(tmp_path, rule))
     assert check == "client-only-ceiling"
-    assert "take the low end of 'alpha' to 0.83: prior 0.2 x 20 ('alpha.b') reaches 'very likely'" in (
-        message
+    assert (
+        "take the low end of 'alpha' to 0.83: prior 0.2 x 20 ('alpha.b') reaches 'very likely'"
+        in (message)
     )
 
 

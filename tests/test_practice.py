@@ -45,7 +45,10 @@ def test_a_right_answer_with_every_flag_passes(mini: Ruleset) -> None:
     assert result.flags_caught == ["old_a", "c_flag"]
     assert result.flags_missed == [] and result.flags_extra == []
     assert not result.serious_miss
-    assert result.support_expected == ["c", "a", "pain"]  # strongest first
+    assert result.support_expected == [
+        "c",
+        "a",
+    ]  # strongest first; pain is outweighed by a (both the client's)
     assert result.support_matched == ["c"]
     assert result.passed
 
@@ -91,7 +94,7 @@ def test_non_interactive_practice_grades_without_prompts(tmp_path: Path) -> None
         "flags_extra": [],
         "serious_miss": True,
         "support_given": [],
-        "support_expected": ["c", "a", "pain"],
+        "support_expected": ["c", "a"],
         "support_matched": [],
         "passed": False,
     }
@@ -132,7 +135,7 @@ def test_an_interactive_session_with_a_wrong_top_and_a_missed_urgent_flag(tmp_pa
     assert "0 of the 1 pairs of causes" in out and "Kendall's tau -1.00" in out
     assert "Red flags caught: C present\n" in out
     assert "Red flags missed: A past 60\n" in out
-    assert "Your supporting findings: a; the rules' strongest: c, a, pain; matched: a." in out
+    assert "Your supporting findings: a; the rules' strongest: c, a; matched: a." in out
     assert "Teaching note" in out
 
 

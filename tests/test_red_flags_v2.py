@@ -73,6 +73,7 @@ TIERS = {
     "widespread_sensitisation": "caution",
     "skin_lesion": "local",
     "fresh_haematoma": "local",
+    "ulnar_nerve_at_elbow": "local",
 }
 
 
@@ -249,7 +250,7 @@ FIRES: list[tuple[str, dict[str, Any]]] = [
         "meningism",
         {"fever_or_chills": True, "neck_flexion_stiffness": True, "new_or_changed_headache": True},
     ),
-    ("acute_infection_postpone", {"fever_or_unwell": True}),
+    ("acute_infection_postpone", {"fever_or_chills": True}),
     ("recent_injury_adapt_pressure", {"recent_trauma": True}),
     (
         "recent_injury_unassessed",
@@ -566,8 +567,15 @@ def test_flag_stays_silent_on_its_look_alike(
         assert {f for f, a in flags.items() if a in REFERRAL} == set()
 
 
-def test_feeling_unwell_alone_is_a_caution_not_a_referral(ruleset: Ruleset) -> None:
-    assert raised(ruleset, fever_or_unwell=True) == {"acute_infection_postpone": "caution"}
+def test_feeling_unwell_alone_raises_nothing_and_asks_about_fever(ruleset: Ruleset) -> None:
+    # CLINICAL-REVIEW s4: "feeling unwell" alone is not a referral, nor a reason to postpone
+    assert raised(ruleset, fever_or_unwell=True) == {}
+    unscreened = score(ruleset, intake(fever_or_unwell=True)).unscreened_red_flags
+    postpone = next(f for f in unscreened if f.id == "acute_infection_postpone")
+    assert "fever_or_chills" in postpone.unanswered
+    assert raised(ruleset, fever_or_unwell=True, fever_or_chills=True) == {
+        "acute_infection_postpone": "caution"
+    }
 
 
 def test_recent_injury_after_assessment_is_a_caution(ruleset: Ruleset) -> None:
