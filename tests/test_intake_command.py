@@ -63,6 +63,19 @@ def singles(
     ]
 
 
+def _single_steps(client_only: bool = False) -> list[str]:
+    """The screening questions asked one by one (not yes/no), in order."""
+    from nmt_assess.ruleset import load_ruleset
+    from nmt_assess.session import IntakeSession
+
+    session = IntakeSession(load_ruleset(), client_only=client_only, width=80)
+    return [
+        step
+        for step in session.screening_steps()
+        if isinstance(step, str) and session.ruleset.findings[step].type.value != "yes_no"
+    ]
+
+
 def run_intake(tmp_path: Path, answers: list[str], *options: str) -> tuple[object, Path]:
     script = tmp_path / "answers.txt"
     script.write_text("\n".join(answers) + "\n")
@@ -118,21 +131,18 @@ def test_an_emergency_flag_offers_to_stop_the_intake(tmp_path: Path, ruleset: Ru
 
 
 def test_each_answer_type_back_skip_why_and_invalid_input(tmp_path: Path) -> None:
-    answers = [
-        *full_screening(age="sixty", pain="12"),  # invalid number, then fixed below
+    # age: "sixty" is re-asked; then 61. pain: 12 is re-asked; then 7. Other singles skipped.
+    invalid_then_valid = {"age": ["sixty", "61"], "pain_intensity": ["12", "7"]}
+    firsts = [
+        answer
+        for step in _single_steps()
+        for answer in invalid_then_valid.get(
+            step, ["neck, 1"] if step == "pain_locations" else ["s"]
+        )
     ]
-    # age: "sixty" is re-asked; then 61. pain: 12 is re-asked; then 7.
     answers = [
         "K-1",
-        "sixty",
-        "61",
-        "s",  # age at onset
-        "s",  # calf circumference
-        "12",
-        "7",
-        "s",  # pain onset
-        "s",  # pain duration
-        "neck, 1",
+        *firsts,
         *SCREEN,
         "?",
         "maybe",
@@ -160,21 +170,14 @@ def test_each_answer_type_back_skip_why_and_invalid_input(tmp_path: Path) -> Non
 def test_choices_by_number_or_name_and_multi_choice_none(tmp_path: Path) -> None:
     # --full, client only: history first. Answer history quickly, then the complaint questions.
     # Onset and duration are red-flag questions (new or long-standing), so screening asks them.
+    given = {"age": "30", "pain_intensity": "4", "pain_onset": "2", "pain_duration": "chronic"}
     answers = [
         "K-1",
-        "30",
-        "s",  # age at onset
-        "4",
-        "2",
-        "chronic",
-        "none",
+        *(
+            given.get(step, "none" if step == "pain_locations" else "s")
+            for step in _single_steps(client_only=True)
+        ),
         *screen(client_only=True),
-        "n",
-        "n",
-        "n",
-        "3",
-        "n",
-        "none",
         "done",
     ]
     _, saved = run_intake(tmp_path, answers, "--full", "--client-only")
@@ -182,7 +185,6 @@ def test_choices_by_number_or_name_and_multi_choice_none(tmp_path: Path) -> None
     assert findings["pain_locations"] == []
     assert findings["pain_onset"] == "gradual"
     assert findings["pain_duration"] == "chronic"
-    assert findings["pain_quality"] == []
 
 
 def test_client_only_never_asks_the_therapist(tmp_path: Path, ruleset: Ruleset) -> None:
@@ -201,18 +203,21 @@ def test_the_quick_intake_offers_to_stop_when_no_question_could_reorder(
     import nmt_assess.adaptive
 
     monkeypatch.setattr(nmt_assess.adaptive, "could_reorder_top_two", lambda *a, **k: False)
-    result, saved = run_intake(tmp_path, [*full_screening(), "y"])
+    # where the symptoms are is asked right after screening, before any offer
+    result, saved = run_intake(tmp_path, [*full_screening(), "none", "y"])
+    assert "Where do you feel numbness, tingling" in result.stdout
     assert "No remaining question could reorder the top two causes" in result.stdout
-    assert set(saved_findings(saved)) <= {*_screening_ids(), "age", "pain_intensity"}
+    assert set(saved_findings(saved)) <= {*_screening_ids(), "symptom_locations"}
 
 
 def test_declining_the_offer_keeps_asking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import nmt_assess.adaptive
 
     monkeypatch.setattr(nmt_assess.adaptive, "could_reorder_top_two", lambda *a, **k: False)
-    _, saved = run_intake(tmp_path, [*full_screening(), "n", "y", "done"])
+    _, saved = run_intake(tmp_path, [*full_screening(), "none", "n", "y", "done"])
     skipped = singles().count("s")  # the red-flag questions full_screening skips
-    assert len(saved_findings(saved)) == len(_screening_ids()) - skipped + 1
+    # screening, where the symptoms are, and the one question answered after declining
+    assert len(saved_findings(saved)) == len(_screening_ids()) - skipped + 2
 
 
 def _screening_ids() -> set[str]:
@@ -259,8 +264,10 @@ def test_resume_asks_only_what_is_unknown(tmp_path: Path, ruleset: Ruleset) -> N
         "  pain_locations: [neck]\n  sedentary_work: true\n"
     )
     script = tmp_path / "answers.txt"
-    # skip the red-flag questions still unknown (age at onset, calf, onset, duration)
-    script.write_text("\n".join(["s"] * 4 + [*SCREEN, "n", "done"]) + "\n")
+    # skip the red-flag questions still unknown (age at onset, onset, duration...)
+    known = {"age", "pain_intensity", "pain_locations"}
+    unknown = [step for step in _single_steps() if step not in known]
+    script.write_text("\n".join(["s"] * len(unknown) + [*SCREEN, "n", "done"]) + "\n")
     result = runner.invoke(
         app, ["intake", "--from", str(earlier), "--answers", str(script), "--full"]
     )
@@ -311,19 +318,20 @@ def test_a_real_terminal_session(tmp_path: Path, ruleset: Ruleset) -> None:
     child.expect("Client id")
     child.sendline("PTY-1")
     child.expect("How old are you")
+    child.expect("> ")  # the end of the prompt
     child.sendline("45")
-    child.expect("How old were you when this pain first began")
-    child.sendline("s")
-    child.expect("how bad is your pain")
-    child.sendline("6")
-    child.expect("How did the pain begin")
-    child.sendline("s")
-    child.expect("How long have you had this pain")
-    child.sendline("s")
-    child.expect("Where do you feel the pain")
+    # the other questions asked one by one (onset, duration, measurements...): skipped, but
+    # the pain scale; where it hurts comes last
+    while seen := child.expect(["Where do you feel the pain", "how bad is your pain", r"s\]"]):
+        child.expect("> ")
+        child.sendline("6" if seen == 1 else "s")
+    child.expect("> ")
     child.sendline("wrist_hand")
-    while child.expect(["Numbers of any that apply", r"\[y/n/s\]"]) == 0:
+    while child.expect(["Numbers of any that apply", "Where do you feel numbness"]) == 0:
         child.sendline("none")  # each screening page
+    child.expect("> ")  # where the symptoms are: asked first after screening
+    child.sendline("wrist_hand")
+    child.expect(r"\[y/n/s\]")
     child.sendline("y")
     child.expect(r"\]")
     child.sendline("done")

@@ -364,6 +364,10 @@ class IntakeSession:
 
         findings = self.screening()
         single = [f.id for f in findings if f.type is not FindingType.yes_no]
+        # where it hurts closes the questions asked one by one: the screening pages and the
+        # site-specific questions that follow depend on it
+        sites = [f for f in self.ruleset.site_findings if f in single]
+        single = [f for f in single if f not in sites] + sites
         listed = [f for f in findings if f.type is FindingType.yes_no and f.asked_of == "client"]
         checks = [f.id for f in findings if f.type is FindingType.yes_no and f.asked_of != "client"]
         self.screen_pages = self.pages(listed)
