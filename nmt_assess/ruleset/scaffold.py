@@ -50,7 +50,7 @@ rules:
     when: poor_workstation
     lr: minimal         # a named strength from the default pack's scale, or a number
     lr_absent: uninformative   # what a "no" does: a number, a strength, or uninformative
-    because: A workstation that holds the client hunched loads the posture all day; a good one says little.
+    because: A workstation that holds the client hunched loads the posture all day.
     source: []          # tags from sources.yaml, when a published figure backs the weight
     lint_ignore: [missing-source]   # a hand-set weight with no source yet: say so, on purpose
   - id: postural_distortion.desk_work   # overrides the default rule: only its weight changes

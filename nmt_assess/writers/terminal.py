@@ -175,7 +175,8 @@ def _explanation(cause: CauseAssessment, assessment: Assessment, ruleset: Rulese
     outweighed = [c for c in cause.contributions if not c.counted]
     if outweighed:
         names = ", ".join(c.rule.split(".")[-1] for c in outweighed)
-        lines.append(_text(f"  Not counted (a stronger rule of its group, or of what the client said, counts): {names}", "dim"))
+        why = "a stronger rule of its group, or of what the client said, counts"
+        lines.append(_text(f"  Not counted ({why}): {names}", "dim"))
     if cause.muscles_to_palpate:
         lines.append(Text("  Muscles to palpate (trigger-point referral)", style="bold"))
         lines.append(
