@@ -49,8 +49,10 @@ def main() -> None:
         bands[(kind, top.band)] += 1
         hits[(kind, top.band)] += top.id in case.expect.top
     labels = [band.label for band in ruleset.bands]
-    print("| intake kind | cases | top probability: q1 / median / q3 | max | range width: "
-          "q1 / median / q3 |")
+    print(
+        "| intake kind | cases | top probability: q1 / median / q3 | max | range width: "
+        "q1 / median / q3 |"
+    )
     print("|---|---:|---|---:|---|")
     for kind in ("client-only", "full"):
         print(
