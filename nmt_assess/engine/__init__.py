@@ -71,12 +71,12 @@ class Engine:
         return self.evaluator.evaluate(findings)
 
     def assess(self, intake: Intake) -> Document:
-        """The assessment as its JSON document (schema_version 2), for callers that treat it
+        """The assessment as its JSON document (schema_version 3), for callers that treat it
         as plain JSON data; `document` gives it typed."""
         return cast(Document, self.document(intake))
 
     def document(self, intake: Intake) -> AssessmentDocument:
-        """The assessment as its typed JSON document (schema_version 2)."""
+        """The assessment as its typed JSON document (schema_version 3)."""
         findings = intake.findings
         return self.builder.build(
             self.evaluator.evaluate(findings),

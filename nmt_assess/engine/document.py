@@ -1,5 +1,5 @@
 """The one document builder: an evaluation result (and the intake's answers) as the assessment
-document (schema_version 2), for both evaluators.
+document (schema_version 3), for both evaluators.
 
 Entries that documents share (the ruleset, contributions, check-next and red-flag entries the
 batch path caches) are `Entry` mappings that refuse changes and hold tuples, never lists, so
