@@ -105,7 +105,7 @@ def test_full_mode_asks_in_catalog_order_to_the_end(mini: Ruleset) -> None:
         assert isinstance(prompt, Question)
         asked.append(prompt.finding.id)
         session.answer("s")
-    assert asked == ["c", "b", "pain", "kind", "where"]  # c: the therapist's screening check
+    assert asked == ["c", "pain", "kind", "where", "b"]  # c: a screening check; b: an examination
     assert session.finished
 
 
