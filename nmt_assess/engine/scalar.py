@@ -229,14 +229,14 @@ class ScalarEvaluator:
         for cause in self.pack.causes:
             values = self.values(cause, states)
             total = self.log_odds(cause, values)
-            low, high = self.log_odds_range(cause, values, self.bounds(cause, states, values))
+            lowest, highest = self.log_odds_range(cause, values, self.bounds(cause, states, values))
             ranges = tuple(
                 (finding, total + low, total + high)
                 for finding in cause.candidates
                 if findings.get(finding) is None
                 for low, high in (self.gain_range(cause, finding, findings, states, values),)
             )
-            causes.append(CauseResult(total, low, high, tuple(values), ranges))
+            causes.append(CauseResult(total, lowest, highest, tuple(values), ranges))
         return Result(tuple(states), self.flag_states(states), tuple(causes))
 
     def gain_range(

@@ -382,8 +382,9 @@ def _cause(
     ruleset: Ruleset,
 ) -> CompiledCause:
     # Ungrouped rules are units of one; a group's rules form one unit where it first appears.
-    # What the client reports is one line of evidence: its rules form one unit, whatever
-    # their group, so a form without an examination moves a cause by one factor each way.
+    # What the client reports is not independent evidence: its rules form two units (where the
+    # symptoms are, and the rest), whatever their group, so a form without an examination
+    # moves a cause by at most two factors each way (history_unit).
     catalog = ruleset.findings
     members: dict[str, list[Rule]] = {}
     for rule in cause_rules:
