@@ -490,9 +490,9 @@ class BatchEvaluator:
         for value in combined:  # unit by unit from 0, as the scalar evaluator folds them
             subtotal = subtotal + value
         total = cause.prior_log_odds + subtotal
-        # the compiled pack keeps a cause's rules unit after unit, so this is rule order
         flat = [np.broadcast_to(value, (size,)) for values in unit_values for value in values]
         rule_rows = np.array(flat).reshape(len(flat), size).T.tolist()
+        order = [i for unit in cause.units for i in unit.rules]
         ranges: list[list[tuple[str, float, float]]] = [[] for _ in range(size)]
         for finding_id, options in cause.candidates.items():
             unknown = _unknown(batch.columns[finding_id])
@@ -507,16 +507,15 @@ class BatchEvaluator:
                 ranges[row].append((finding_id, least[row], most[row]))
         totals = total.tolist()
         lows, highs = (x.tolist() for x in self._log_odds_range(cause, batch, unit_values, size))
-        return [
-            CauseResult(
-                totals[row],
-                lows[row],
-                highs[row],
-                tuple([None if value != value else value for value in rule_rows[row]]),  # NaN
-                tuple(ranges[row]),
+        results = []
+        for row in range(size):
+            by_rule: list[float | None] = [None] * len(cause.rules)
+            for index, value in zip(order, rule_rows[row], strict=True):
+                by_rule[index] = None if value != value else value  # NaN: no factor
+            results.append(
+                CauseResult(totals[row], lows[row], highs[row], tuple(by_rule), tuple(ranges[row]))
             )
-            for row in range(size)
-        ]
+        return results
 
     def _log_odds_range(
         self, cause: CompiledCause, batch: _Batch, unit_values: list[list[Any]], size: int

@@ -24,8 +24,6 @@ CHECK_NEXT_LIMIT = 3
 #: The smallest change in probability worth suggesting a question for.
 CHECK_NEXT_MIN_SHIFT = 0.01
 DIGITS = 4
-#: Shared entries a builder keeps before it starts afresh.
-ENTRY_CACHE_LIMIT = 8192
 
 
 class Entry(dict[str, Any]):
@@ -350,10 +348,6 @@ class DocumentBuilder:
             ),
         )
         self._restrictions: dict[tuple[int, ...], Restriction | None] = {}
-        self._order = {finding: index for index, finding in enumerate(ruleset.findings)}
-        #: Entries are immutable, so documents share them: built once per distinct content
-        #: (most repeat across a batch), and forgotten when the cache is full (memory stays flat).
-        self._entries: dict[tuple[Any, ...], Any] = {}
         self.screens = ScreenEvaluator(ruleset.screens, ruleset.findings)
 
     # --- the parts both paths assemble ---
@@ -442,7 +436,7 @@ class DocumentBuilder:
             "unscreened_red_flags": unscreened,
             "screens": self.screens.entries(findings),
             "causes": causes,
-            "answers": self._answers(findings),
+            "answers": answers_entry(self.ruleset.findings, findings),
             "disclaimer": self.ruleset.disclaimer,
         }
 
@@ -467,8 +461,7 @@ class DocumentBuilder:
             p = probability(outcome.log_odds)
             low, high = probability(outcome.low), probability(outcome.high)
             contributions = _with_shares(
-                list(self._contributions(cause, outcome.values, states, findings)),
-                self._contribution_entry,
+                list(self._contributions(cause, outcome.values, states, findings))
             )
             causes.append(
                 self.cause_entry(
@@ -506,35 +499,6 @@ class DocumentBuilder:
             findings,
         )
 
-    def _answers(self, findings: Mapping[str, Any]) -> dict[str, Any]:
-        """answers_entry, walking only the answers given (in catalog order)."""
-        order = self._order
-        given = sorted((f for f in findings if f in order), key=order.__getitem__)
-        return answers_entry(given, findings)
-
-    def _shared(self, key: tuple[Any, ...], make: Callable[[tuple[Any, ...]], Any]) -> Any:
-        entry = self._entries.get(key)
-        if entry is None:
-            if len(self._entries) >= ENTRY_CACHE_LIMIT:
-                self._entries = {}
-            entry = self._entries[key] = make(key)
-        return entry
-
-    def _contribution_entry(
-        self,
-        rule: CompiledRule,
-        present: bool,
-        counted: bool,
-        share: float,
-        found: tuple[str, ...],
-        outweighed_by: str | None,
-    ) -> ContributionEntry:
-        key = ("rule", rule.rule.id, present, counted, share, found, outweighed_by)
-        made: ContributionEntry = self._shared(
-            key, lambda _: contribution_entry(rule, present, counted, share, found, outweighed_by)
-        )
-        return made
-
     def _contributions(
         self,
         cause: CompiledCause,
@@ -569,10 +533,7 @@ class DocumentBuilder:
                 options.append((round(shift, DIGITS), finding_id, low, high))
         options.sort(key=lambda option: -option[0])  # stable: catalog order breaks ties
         return [
-            self._shared(
-                ("check", finding_id, round(low, DIGITS), round(high, DIGITS)),
-                lambda key: check_next_entry(self.pack, *key[1:]),
-            )
+            check_next_entry(self.pack, finding_id, round(low, DIGITS), round(high, DIGITS))
             for _, finding_id, low, high in options[:CHECK_NEXT_LIMIT]
         ]
 
@@ -593,7 +554,6 @@ def _leaders(values: Sequence[float | None]) -> tuple[int | None, int | None]:
 
 def _with_shares(
     items: list[tuple[float, CompiledRule, bool, bool, tuple[str, ...], str | None]],
-    entry: Callable[..., Any] = contribution_entry,
 ) -> list[Any]:
     """Each counted contribution's signed share of the evidence (sum of |ln LR| = 1); counted
     contributions first, strongest first."""
@@ -603,7 +563,7 @@ def _with_shares(
             total += abs(value)
     items.sort(key=lambda item: (not item[3], -abs(item[0])))
     return [
-        entry(
+        contribution_entry(
             rule,
             present,
             counted,
