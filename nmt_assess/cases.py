@@ -115,44 +115,29 @@ def read_case(path: Path, ruleset: Ruleset | None) -> Case | list[Problem]:
 
     The one case loader: `rules lint`, `rules test`, `practice` and `explain` all read cases
     through it, so a bad case file is the same located error everywhere."""
-    from nmt_assess.marked_yaml import YamlSyntaxError, load_marked_all, position_of
+    from nmt_assess.marked_yaml import position_of
     from nmt_assess.ruleset.loader import (
         Place,
+        read_located_yaml,
         report_validation_error,
-        unreadable_value,
         without_knock_ons,
     )
     from nmt_assess.validation import validate_intake
 
     label = str(path)
     try:
-        document, yaml_problems = load_marked_all(path.read_bytes().decode("utf-8-sig"))
-    except YamlSyntaxError as error:
-        check = "duplicate-key" if error.duplicate else "yaml-syntax"
-        return [Problem(label, error.line, "yaml", error.message, col=error.col, check=check)]
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         message = f"not UTF-8 text (byte {error.start})"
         return [Problem(label, None, "file", message, "save the file as UTF-8", check="unreadable")]
     except OSError as error:
         message = f"cannot read: {error.strerror or error}"
         return [Problem(label, None, "file", message, check="unreadable")]
-    except (RecursionError, MemoryError):
-        return [Problem(label, None, "yaml", "nested too deeply to read", check="yaml-syntax")]
-    except ValueError as error:  # a value YAML cannot build, such as a 5,000-digit number
-        return [Problem(label, None, "yaml", unreadable_value(error), check="yaml-syntax")]
     # a duplicate key or a tag such as !!python/object: the case is refused, and the rest of
     # the file is checked too, so that one lint lists every problem
-    problems: list[Problem] = [
-        Problem(
-            label,
-            error.line,
-            "yaml",
-            error.message,
-            col=error.col,
-            check="duplicate-key" if error.duplicate else "yaml-syntax",
-        )
-        for error in yaml_problems
-    ]
+    document, problems, readable = read_located_yaml(label, text)
+    if not readable:
+        return problems
     if document is None:
         hint = "give the case, or delete the file"
         empty = Problem(label, 1, "file", "empty file", hint, col=1, check="case-schema")

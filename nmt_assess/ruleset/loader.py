@@ -588,7 +588,7 @@ class _PackReader:
             return None
         self.digest.update(name.encode() + b"\0" + data + b"\0")
         try:
-            document, yaml_problems = load_marked_all(data.decode("utf-8-sig"))
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             self.merge.problems.append(
                 Problem(
@@ -596,33 +596,10 @@ class _PackReader:
                 )
             )
             return None
-        except YamlSyntaxError as error:
-            check = "duplicate-key" if error.duplicate else "yaml-syntax"
-            self.merge.problems.append(
-                Problem(label, error.line, "yaml", error.message, col=error.col, check=check)
-            )
+        document, yaml_problems, readable = read_located_yaml(label, text)
+        self.merge.problems.extend(yaml_problems)  # each one: the rest of the file is checked
+        if not readable:
             return None
-        except (RecursionError, MemoryError):
-            self.merge.problems.append(
-                Problem(label, None, "yaml", "nested too deeply to read", check="yaml-syntax")
-            )
-            return None
-        except ValueError as error:  # a value YAML cannot build, such as a 5,000-digit number
-            self.merge.problems.append(
-                Problem(label, None, "yaml", unreadable_value(error), check="yaml-syntax")
-            )
-            return None
-        for unbuilt in yaml_problems:  # each one, and the rest of the file is checked too
-            self.merge.problems.append(
-                Problem(
-                    label,
-                    unbuilt.line,
-                    "yaml",
-                    unbuilt.message,
-                    col=unbuilt.col,
-                    check="duplicate-key" if unbuilt.duplicate else "yaml-syntax",
-                )
-            )
         if document is None and not yaml_problems:
             self.merge.problems.append(
                 Problem(
@@ -1340,6 +1317,46 @@ def _range_hint(path: tuple[Any, ...]) -> str | None:
     if last == "prior":
         return f"a prior is a number from {PRIOR_MIN:g} to {PRIOR_MAX:g}"
     return None
+
+
+def read_located_yaml(label: str, text: str) -> tuple[Any, list[Problem], bool]:
+    """The YAML document in `text`, with a located problem for each thing that could not be
+    built (a duplicate key, a tag such as !!python/object: the rest is still read), and
+    whether the text could be read at all (False: the problems say why, the document is None).
+    Pack files and case files are read through it, so a YAML problem reads alike in both."""
+    try:
+        document, unbuilt = load_marked_all(text)
+    except YamlSyntaxError as error:
+        check = "duplicate-key" if error.duplicate else "yaml-syntax"
+        return (
+            None,
+            [Problem(label, error.line, "yaml", error.message, col=error.col, check=check)],
+            False,
+        )
+    except (RecursionError, MemoryError):
+        return (
+            None,
+            [Problem(label, None, "yaml", "nested too deeply to read", check="yaml-syntax")],
+            False,
+        )
+    except ValueError as error:  # a value YAML cannot build, such as a 5,000-digit number
+        return (
+            None,
+            [Problem(label, None, "yaml", unreadable_value(error), check="yaml-syntax")],
+            False,
+        )
+    problems = [
+        Problem(
+            label,
+            item.line,
+            "yaml",
+            item.message,
+            col=item.col,
+            check="duplicate-key" if item.duplicate else "yaml-syntax",
+        )
+        for item in unbuilt
+    ]
+    return document, problems, True
 
 
 def unreadable_value(error: ValueError) -> str:
