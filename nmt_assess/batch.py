@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nmt_assess.engine import SCHEMA_VERSION, Engine
-from nmt_assess.engine.document import AssessmentDocument
+from nmt_assess.engine.document import AssessmentDocument, Detail, SummaryDocument
 from nmt_assess.models import Action, Intake, Ruleset
 from nmt_assess.readers.records import (
     RawRecord,
@@ -40,11 +40,11 @@ PARENT_CHECK_SECONDS = 1.0
 Record = dict[str, Any]
 
 
-def score_record(engine: Engine, raw: RawRecord) -> Record:
-    """The assessment as its JSON document (with `source`), or an error record."""
+def score_record(engine: Engine, raw: RawRecord, detail: Detail = "full") -> Record:
+    """The assessment as its JSON document at that detail (with `source`), or an error record."""
     result = validate_record(raw, engine.ruleset.findings)
     if isinstance(result, Intake):
-        document = engine.assess(result)
+        document = engine.assess(result, detail)
         document["source"] = raw.origin.as_dict()
         return document
     return {
@@ -62,25 +62,27 @@ class ChunkScorer:
     other record one by one with the scalar engine and the validator; one document builder
     explains both."""
 
-    def __init__(self, ruleset: Ruleset, vectorise: bool) -> None:
+    def __init__(self, ruleset: Ruleset, vectorise: bool, detail: Detail = "full") -> None:
         self.engine = Engine(ruleset)
         self.fast = _batch_evaluator(self.engine) if vectorise else None
+        self.detail = detail
 
     def score(self, chunk: list[RawRecord]) -> Iterator[Record]:
         """The chunk's records, in order; each is built as it is taken."""
+        engine, detail = self.engine, self.detail
         if self.fast is None:
-            yield from (score_record(self.engine, _reference_read(raw)) for raw in chunk)
+            yield from (score_record(engine, _reference_read(raw), detail) for raw in chunk)
             return
-        assessed = self.fast.assess_documents([fast_document(raw) for raw in chunk])
+        assessed = self.fast.assess_documents([fast_document(raw) for raw in chunk], detail)
         for raw, document in zip(chunk, assessed, strict=True):
             if document is None:
-                yield score_record(self.engine, _reference_read(raw))
+                yield score_record(engine, _reference_read(raw), detail)
                 continue
             document["source"] = raw.origin.as_dict()
             yield _record(document)
 
 
-def _record(document: AssessmentDocument) -> Record:
+def _record(document: AssessmentDocument | SummaryDocument) -> Record:
     return document  # type: ignore[return-value]
 
 
@@ -105,12 +107,17 @@ def _reference_read(raw: RawRecord) -> RawRecord:
 
 
 def score_stream(
-    records: Iterable[RawRecord], ruleset: Ruleset, jobs: int, only_jsonl: bool = False
+    records: Iterable[RawRecord],
+    ruleset: Ruleset,
+    jobs: int,
+    only_jsonl: bool = False,
+    detail: Detail = "full",
 ) -> Generator[Record, None, None]:
-    """Score every record, in input order, with up to `jobs` processes. With `only_jsonl` the
-    records are only written as JSON Lines: worker processes then write them too."""
+    """Score every record, in input order, with up to `jobs` processes, into documents at that
+    detail. With `only_jsonl` the records are only written as JSON Lines: worker processes
+    then write them too."""
     with _fewer_collections():
-        yield from _score_stream(records, ruleset, jobs, only_jsonl)
+        yield from _score_stream(records, ruleset, jobs, only_jsonl, detail)
 
 
 @contextlib.contextmanager
@@ -126,7 +133,7 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _score_stream(
-    records: Iterable[RawRecord], ruleset: Ruleset, jobs: int, only_jsonl: bool
+    records: Iterable[RawRecord], ruleset: Ruleset, jobs: int, only_jsonl: bool, detail: Detail
 ) -> Iterator[Record]:
     iterator = iter(records)
     # Up to one chunk per worker is read ahead, so no more workers start than there are chunks.
@@ -135,11 +142,12 @@ def _score_stream(
     if workers <= 1:
         # Small inputs are scored here: starting processes would cost more than it saves.
         size = sum(len(chunk) for chunk in head)
-        scorer = ChunkScorer(ruleset, size >= VECTORISE_FROM)
+        scorer = ChunkScorer(ruleset, size >= VECTORISE_FROM, detail)
         for chunk in itertools.chain(head, _chunks(iterator)):
             yield from scorer.score(chunk)
         return
-    yield from _parallel(itertools.chain(head, _chunks(iterator)), ruleset, workers, only_jsonl)
+    chunks = itertools.chain(head, _chunks(iterator))
+    yield from _parallel(chunks, ruleset, workers, only_jsonl, detail)
 
 
 def worker_count(jobs: int, chunks: int) -> int:
@@ -149,7 +157,11 @@ def worker_count(jobs: int, chunks: int) -> int:
 
 
 def _parallel(
-    chunks: Iterator[list[RawRecord]], ruleset: Ruleset, jobs: int, only_jsonl: bool
+    chunks: Iterator[list[RawRecord]],
+    ruleset: Ruleset,
+    jobs: int,
+    only_jsonl: bool,
+    detail: Detail,
 ) -> Iterator[Record]:
     """Chunks scored by worker processes, results taken in input order. For JSON Lines the
     workers also write each record, so the main process (the bottleneck on few cores) only
@@ -157,7 +169,7 @@ def _parallel(
     pending: deque[Future[list[Any]]] = deque()
     limit = jobs * CHUNKS_PER_WORKER
     score = _write_chunk if only_jsonl else _score_chunk
-    initargs = (ruleset, only_jsonl, os.getpid())
+    initargs = (ruleset, detail, os.getpid())
     pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=initargs)
     finished = False
     try:
@@ -193,10 +205,10 @@ def _chunks(records: Iterator[RawRecord]) -> Iterator[list[RawRecord]]:
 _worker_scorer: ChunkScorer | None = None
 
 
-def _start_worker(ruleset: Ruleset, only_jsonl: bool, parent: int) -> None:
+def _start_worker(ruleset: Ruleset, detail: Detail, parent: int) -> None:
     global _worker_scorer
     _follow_parent(parent)
-    _worker_scorer = ChunkScorer(ruleset, vectorise=True)
+    _worker_scorer = ChunkScorer(ruleset, vectorise=True, detail=detail)
 
 
 def _follow_parent(parent: int) -> None:

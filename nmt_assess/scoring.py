@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from nmt_assess.writers.formats import OutputFormat
 
 if TYPE_CHECKING:
     from nmt_assess.batch import Record, Tally
-    from nmt_assess.models import Action, Assessment, Intake, Ruleset
+    from nmt_assess.engine.document import Detail
+    from nmt_assess.models import Action, Intake, Ruleset
     from nmt_assess.readers.csv_reader import ColumnMap
     from nmt_assess.readers.inputs import Input
     from nmt_assess.readers.records import RawRecord
@@ -44,6 +45,26 @@ def is_single_intake(inputs: Sequence[Input], output_format: OutputFormat | None
         and inputs[0].kind in ("yaml", "json")
         and output_format in (None, OutputFormat.text, OutputFormat.json)
     )
+
+
+#: The formats that can carry a summary document; every other format explains in full.
+SUMMARY_FORMATS = (OutputFormat.json, OutputFormat.jsonl)
+
+
+class DetailUnavailable(ValueError):
+    """A summary was asked of a format that only explains in full."""
+
+    def __init__(self, output_format: OutputFormat) -> None:
+        super().__init__(
+            f"--detail summary is for the json and jsonl formats, not {output_format.value} "
+            "(leave out --format, or choose json or jsonl)"
+        )
+
+
+def check_detail(output_format: OutputFormat, detail: Detail) -> None:
+    """Raise DetailUnavailable when the format cannot carry documents at that detail."""
+    if detail != "full" and output_format not in SUMMARY_FORMATS:
+        raise DetailUnavailable(output_format)
 
 
 def default_batch_format(output: Path | None, terminal: bool) -> OutputFormat:
@@ -119,9 +140,10 @@ def score_sources(
     jobs: int | None = None,
     progress: Progress | None = None,
     stdin: BinaryIO | None = None,
+    detail: Detail = "full",
 ) -> Tally:
-    """Every record of every input, scored and written in input order; the summary keeps the
-    readers' notices (e.g. a CSV's skipped rows)."""
+    """Every record of every input, scored at that detail and written in input order; the
+    summary keeps the readers' notices (e.g. a CSV's skipped rows)."""
     from nmt_assess.batch import default_jobs
     from nmt_assess.readers.inputs import read_records
 
@@ -133,7 +155,7 @@ def score_sources(
         for record in read_records(source, ruleset.findings, column_map, stream, notices)
     )
     summary = score_records(
-        records, ruleset, output_format, output, jobs or default_jobs(), progress
+        records, ruleset, output_format, output, jobs or default_jobs(), progress, detail
     )
     summary.notices.extend(notices)
     return summary
@@ -146,18 +168,22 @@ def score_records(
     output: OutputTarget | TextIO | None,
     jobs: int,
     progress: Progress | None = None,
+    detail: Detail = "full",
 ) -> Tally:
-    """Read records scored with up to `jobs` processes and written by the format's writer."""
+    """Read records scored with up to `jobs` processes and written by the format's writer.
+    Raises DetailUnavailable, before anything is read, for a summary in a format other than
+    json or jsonl."""
     from nmt_assess.batch import Tally, score_stream
     from nmt_assess.writers.formats import batch_writer_class
 
+    check_detail(output_format, detail)
     summary = Tally()
     writer_class = batch_writer_class(output_format)
     with _opened(output) as out:
         writer = writer_class(out, ruleset)
         writer.begin()
         only_jsonl = output_format is OutputFormat.jsonl
-        scored = score_stream(records, ruleset, jobs, only_jsonl)  # type: ignore[arg-type]
+        scored = score_stream(records, ruleset, jobs, only_jsonl, detail)  # type: ignore[arg-type]
         # closing stops the worker processes now, not whenever the generator is collected
         with contextlib.closing(scored):
             for record in progress(scored) if progress else scored:
@@ -175,10 +201,13 @@ def score_inputs(
     jobs: int | None = None,
     input_format: str | None = None,
     column_map: str | Path | None = None,
+    detail: Detail = "full",
 ) -> Tally:
     """Score every intake the paths name into `output` (a path, written atomically; an open
-    text file; or standard output) as `format`. Raises InputError, ProblemsError or
-    OutputError before anything is scored; returns the summary (scored, failed, red flags)."""
+    text file; or standard output) as `format`, with documents at that `detail` ("summary":
+    json and jsonl only). Raises InputError, ProblemsError, OutputError or DetailUnavailable
+    before anything is scored; returns the summary (scored, failed, red flags)."""
+    check_detail(OutputFormat(format), detail)
     inputs = find_inputs([str(path) for path in paths], input_format)
     map_path = Path(column_map) if column_map is not None else None
     target: OutputTarget | TextIO | None
@@ -187,7 +216,9 @@ def score_inputs(
     else:
         target = output
     mapping = column_map_for(inputs, ruleset, map_path)
-    return score_sources(inputs, ruleset, mapping, OutputFormat(format), target, jobs)
+    return score_sources(
+        inputs, ruleset, mapping, OutputFormat(format), target, jobs, detail=detail
+    )
 
 
 def column_map_for(inputs: Sequence[Input], ruleset: Ruleset, path: Path | None) -> ColumnMap:
@@ -223,9 +254,12 @@ def read_single(
     return result, notices
 
 
-def raises_at_least(assessment: Assessment, action: Action) -> bool:
-    """Whether the assessment raised a red flag at least as severe as `action` (--fail-on)."""
-    return any(flag.action.severity <= action.severity for flag in assessment.red_flags)
+def raises_at_least(document: Mapping[str, Any], action: Action) -> bool:
+    """Whether the assessment document (full or summary) raised a red flag at least as severe
+    as `action` (--fail-on)."""
+    from nmt_assess.models import Action
+
+    return any(Action(flag["action"]).severity <= action.severity for flag in document["red_flags"])
 
 
 def _opened(output: OutputTarget | TextIO | None) -> contextlib.AbstractContextManager[TextIO]:

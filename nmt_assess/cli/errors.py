@@ -56,7 +56,7 @@ def report(error: BaseException) -> int | None:
     from nmt_assess.readers.fhir import FhirUnavailable
     from nmt_assess.readers.inputs import InputError
     from nmt_assess.ruleset.files import RefusedWrite
-    from nmt_assess.scoring import NoIntakes
+    from nmt_assess.scoring import DetailUnavailable, NoIntakes
     from nmt_assess.teaching.practice import PracticeError
 
     if isinstance(error, NothingScored):
@@ -83,7 +83,9 @@ def report(error: BaseException) -> int | None:
     elif isinstance(error, PackDoesNotLint):
         sys.stderr.writelines(p.format_lint() + "\n" for p in error.problems)
         print(f"nmt-assess: {error}", file=sys.stderr)
-    elif isinstance(error, PracticeError | Refused | NoIntakes | NoSuchCase | RefusedWrite):
+    elif isinstance(
+        error, PracticeError | Refused | NoIntakes | NoSuchCase | RefusedWrite | DetailUnavailable
+    ):
         print(f"nmt-assess: {printable(str(error))}", file=sys.stderr)
     elif isinstance(error, FhirUnavailable):
         print(f"nmt-assess: {error}", file=sys.stderr)

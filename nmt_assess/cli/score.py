@@ -17,6 +17,7 @@ from nmt_assess.writers.formats import OutputFormat
 
 if TYPE_CHECKING:
     from nmt_assess.batch import Tally
+    from nmt_assess.engine.document import Detail
     from nmt_assess.models import Ruleset
     from nmt_assess.readers.inputs import Input
     from nmt_assess.writers.files import OutputTarget
@@ -27,6 +28,11 @@ class InputFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+
+
+class DetailLevel(str, Enum):
+    full = "full"
+    summary = "summary"
 
 
 class FailOn(str, Enum):
@@ -58,6 +64,16 @@ def score(
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write here (atomically) instead of to stdout."),
+    ] = None,
+    detail: Annotated[
+        DetailLevel | None,
+        typer.Option(
+            "--detail",
+            help="full (every reason, suggestion and text) or summary (figures and ids: json "
+            "and jsonl only; the default format becomes json for one intake, else jsonl). "
+            "Default: full.",
+            show_default=False,
+        ),
     ] = None,
     jobs: Annotated[
         int | None,
@@ -96,6 +112,7 @@ def score(
     from nmt_assess.ruleset import load_ruleset
     from nmt_assess.scoring import (
         SUFFIX_FORMAT,
+        check_detail,
         checked_output,
         checked_stdout,
         column_map_for,
@@ -114,10 +131,16 @@ def score(
     target = checked_output(output, inputs, column_map, rules or []) if output else None
     if output_format is None and output is not None:
         output_format = SUFFIX_FORMAT.get(output.suffix.lower())
+    level: Detail = "full" if detail is None else detail.value
+    if level == "summary" and output_format is None:  # a summary is JSON
+        one = is_single_intake(inputs, None)
+        output_format = OutputFormat.json if one else OutputFormat.jsonl
     try:
         ruleset = load_ruleset(rules)
         mapping = column_map_for(inputs, ruleset, column_map)
         if set_answers or unset:
+            if level != "full":
+                raise Refused("--set and --unset explain in full: leave out --detail summary")
             if not is_single_intake(inputs, output_format):
                 raise Refused(
                     "--set and --unset take one YAML or JSON intake file, with the "
@@ -126,10 +149,13 @@ def score(
             _what_if(inputs[0], ruleset, set_answers or [], unset or [], output_format, target)
             return
         if is_single_intake(inputs, output_format):
-            _score_single(inputs[0], ruleset, output_format, target, top, fail_on)
+            _score_single(inputs[0], ruleset, output_format, target, top, fail_on, level)
             return
         chosen = output_format or default_batch_format(output, sys.stdout.isatty())
-        tally = score_sources(inputs, ruleset, mapping, chosen, target, jobs, with_progress)
+        check_detail(chosen, level)
+        tally = score_sources(
+            inputs, ruleset, mapping, chosen, target, jobs, with_progress, detail=level
+        )
     except (ProblemsError, InputError) as error:
         raise NothingScored(error.problems) from None
     _finish(tally, fail_on)
@@ -142,19 +168,21 @@ def _score_single(
     output: OutputTarget | None,
     top: int | None,
     fail_on: FailOn | None,
+    detail: Detail,
 ) -> None:
     from nmt_assess.engine import Engine
-    from nmt_assess.models import Action, Assessment
-    from nmt_assess.scoring import raises_at_least, read_single, score_records
+    from nmt_assess.models import Action
+    from nmt_assess.scoring import check_detail, raises_at_least, read_single, score_records
 
+    check_detail(output_format or OutputFormat.text, detail)
     intake, notices = read_single(source, ruleset)
     for notice in notices:
         print(f"nmt-assess: {notice}", file=sys.stderr)
     if isinstance(intake, list):  # a JSON list or a FHIR Bundle: score it as a batch
         format_ = output_format or OutputFormat.text
-        _finish(score_records(intake, ruleset, format_, output, 1), fail_on)
+        _finish(score_records(intake, ruleset, format_, output, 1, detail=detail), fail_on)
     engine = Engine(ruleset)
-    document = engine.assess(intake)
+    document = engine.assess(intake, detail)
     if output_format is OutputFormat.json:
         from nmt_assess.writers.json_writer import assessment_json
 
@@ -163,9 +191,7 @@ def _score_single(
         from nmt_assess.writers.terminal import render_assessment
 
         print_view(render_assessment(engine.score(intake), ruleset, top=top), output)
-    if fail_on is not None and raises_at_least(
-        Assessment.model_validate(document), Action(fail_on.value)
-    ):
+    if fail_on is not None and raises_at_least(document, Action(fail_on.value)):
         raise typer.Exit(exit_codes.RED_FLAG_RAISED)
 
 

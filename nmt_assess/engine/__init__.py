@@ -14,10 +14,13 @@ from typing import Any, cast
 from nmt_assess.engine.document import (
     CHECK_NEXT_LIMIT,
     CHECK_NEXT_MIN_SHIFT,
+    DETAILS,
     SCHEMA_VERSION,
     AssessmentDocument,
+    Detail,
     DocumentBuilder,
     Restriction,
+    SummaryDocument,
     answers_entry,
     restricts_entry,
 )
@@ -30,13 +33,16 @@ Document = dict[str, Any]
 __all__ = [
     "CHECK_NEXT_LIMIT",
     "CHECK_NEXT_MIN_SHIFT",
+    "DETAILS",
     "SCHEMA_VERSION",
     "AssessmentDocument",
+    "Detail",
     "Document",
     "DocumentBuilder",
     "Engine",
     "Restriction",
     "Result",
+    "SummaryDocument",
     "answers_entry",
     "log_factor",
     "log_odds",
@@ -70,16 +76,27 @@ class Engine:
     def evaluate(self, findings: Mapping[str, Any]) -> Result:
         return self.evaluator.evaluate(findings)
 
-    def assess(self, intake: Intake) -> Document:
-        """The assessment as its JSON document (schema_version 3), for callers that treat it
-        as plain JSON data; `document` gives it typed."""
-        return cast(Document, self.document(intake))
+    def assess(self, intake: Intake, detail: Detail = "full") -> Document:
+        """The assessment as its JSON document (schema_version 3) at that detail, for callers
+        that treat it as plain JSON data; `document` and `summary` give it typed."""
+        document = self.document(intake) if detail == "full" else self.summary(intake)
+        return cast(Document, document)
 
     def document(self, intake: Intake) -> AssessmentDocument:
         """The assessment as its typed JSON document (schema_version 3)."""
         findings = intake.findings
         return self.builder.build(
             self.evaluator.evaluate(findings),
+            findings,
+            intake.id,
+            None if intake.date is None else intake.date.isoformat(),
+        )
+
+    def summary(self, intake: Intake) -> SummaryDocument:
+        """The assessment as its summary document: figures and ids, no text (`detail`)."""
+        findings = intake.findings
+        return self.builder.summarize(
+            self.evaluator.evaluate(findings, check_next=False),
             findings,
             intake.id,
             None if intake.date is None else intake.date.isoformat(),

@@ -26,7 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from nmt_assess.engine.document import AssessmentDocument, DocumentBuilder
+from nmt_assess.engine.document import (
+    AssessmentDocument,
+    Detail,
+    DocumentBuilder,
+    SummaryDocument,
+)
 from nmt_assess.engine.scalar import CauseResult, FlagState, Result
 from nmt_assess.engine.scalar import State as State3
 from nmt_assess.models import Finding, FindingType
@@ -422,14 +427,17 @@ class BatchEvaluator:
         for index in range(len(self.pack.nodes)):
             batch.state(index)
 
-    def evaluate(self, documents: Sequence[Any]) -> Iterator[tuple[Any, Result] | None]:
+    def evaluate(
+        self, documents: Sequence[Any], check_next: bool = True
+    ) -> Iterator[tuple[Any, Result] | None]:
         """For each plain, valid intake document, its (id, date) and Result, in order; None
-        for every other document (the caller validates and scores those one by one)."""
+        for every other document (the caller validates and scores those one by one). Without
+        `check_next` the Results hold no check-next ranges (a summary does not need them)."""
         envelopes = [_plain_envelope(d, self.catalog) for d in documents]
         rows = [i for i, envelope in enumerate(envelopes) if envelope is not None]
         findings = [documents[i]["findings"] for i in rows]
         columns, bad = self._encode(findings)
-        results = self._results(columns, len(findings)) if rows else []
+        results = self._results(columns, len(findings), check_next) if rows else []
         position = 0
         for envelope in envelopes:
             if envelope is None:
@@ -438,11 +446,15 @@ class BatchEvaluator:
             yield None if position in bad else (envelope, results[position])
             position += 1
 
-    def assess_documents(self, documents: Sequence[Any]) -> Iterator[AssessmentDocument | None]:
-        """Each plain, valid intake document's assessment, None for every other document:
-        the batch is evaluated at once, each document built (by the one builder) as taken."""
-        build = self.builder.build
-        for document, item in zip(documents, self.evaluate(documents), strict=True):
+    def assess_documents(
+        self, documents: Sequence[Any], detail: Detail = "full"
+    ) -> Iterator[AssessmentDocument | SummaryDocument | None]:
+        """Each plain, valid intake document's assessment at that detail, None for every other
+        document: the batch is evaluated at once, each document built (by the one builder) as
+        taken."""
+        full = detail == "full"
+        build = self.builder.build if full else self.builder.summarize
+        for document, item in zip(documents, self.evaluate(documents, full), strict=True):
             if item is None:
                 yield None
             else:
@@ -463,25 +475,27 @@ class BatchEvaluator:
             bad |= rejected
         return columns, bad
 
-    def _results(self, columns: Columns, size: int) -> list[Result]:
+    def _results(self, columns: Columns, size: int, check_next: bool = True) -> list[Result]:
         batch = _Batch(self.pack, columns)
-        states = _state_rows(batch, len(self.pack.nodes), size)
-        flags = [
-            tuple(map(_FLAG_STATE.__getitem__, row))
-            for row in _state_codes(batch, [flag.when for flag in self.pack.flags], size)
-        ]
-        causes = [self._cause_rows(cause, batch, size) for cause in self.pack.causes]
+        states = _state_table(batch, range(len(self.pack.nodes)), size)
+        flags = _state_table(batch, [flag.when for flag in self.pack.flags], size)
+        causes = [self._cause_rows(cause, batch, size, check_next) for cause in self.pack.causes]
+        nodes, count = len(self.pack.nodes), len(self.pack.flags)
         return [
             Result(
-                tuple(map(_STATE_OF.__getitem__, states[row])),
-                flags[row],
+                _StateRow(states[row * nodes : (row + 1) * nodes]),
+                tuple(map(_FLAG_STATE.__getitem__, flags[row * count : (row + 1) * count])),
                 tuple(cause[row] for cause in causes),
             )
             for row in range(size)
         ]
 
-    def _cause_rows(self, cause: CompiledCause, batch: _Batch, size: int) -> list[CauseResult]:
-        """The cause's result for every intake of the batch."""
+    def _cause_rows(
+        self, cause: CompiledCause, batch: _Batch, size: int, check_next: bool
+    ) -> list[CauseResult]:
+        """The cause's result for every intake of the batch. Its rule values and check-next
+        ranges are made for an intake only when read: the builder reads them only for the
+        compiled causes that stand for a cause (one site of several)."""
         unit_values = [
             [self.rule_values(cause, i, batch) for i in unit.rules] for unit in cause.units
         ]
@@ -490,32 +504,31 @@ class BatchEvaluator:
         for value in combined:  # unit by unit from 0, as the scalar evaluator folds them
             subtotal = subtotal + value
         total = cause.prior_log_odds + subtotal
-        flat = [np.broadcast_to(value, (size,)) for values in unit_values for value in values]
-        rule_rows = np.array(flat).reshape(len(flat), size).T.tolist()
-        order = [i for unit in cause.units for i in unit.rules]
-        ranges: list[list[tuple[str, float, float]]] = [[] for _ in range(size)]
-        for finding_id, options in cause.candidates.items():
-            unknown = _unknown(batch.columns[finding_id])
-            if not unknown.any():
-                continue
-            lowest, highest = self._gain_range(
-                cause, batch, unit_values, combined, finding_id, options
-            )
-            least = np.broadcast_to(total + lowest, (size,)).tolist()
-            most = np.broadcast_to(total + highest, (size,)).tolist()
-            for row in np.flatnonzero(unknown).tolist():
-                ranges[row].append((finding_id, least[row], most[row]))
+        table = _CauseTable(size, len(cause.rules))
+        for unit, values in zip(cause.units, unit_values, strict=True):
+            for index, value in zip(unit.rules, values, strict=True):
+                table.values[:, index] = value
+        if check_next:
+            for finding_id, options in cause.candidates.items():
+                unknown = _unknown(batch.columns[finding_id])
+                if unknown.any():
+                    lowest, highest = self._gain_range(
+                        cause, batch, unit_values, combined, finding_id, options
+                    )
+                    table.add_candidate(finding_id, unknown, total + lowest, total + highest)
         totals = total.tolist()
         lows, highs = (x.tolist() for x in self._log_odds_range(cause, batch, unit_values, size))
-        results = []
-        for row in range(size):
-            by_rule: list[float | None] = [None] * len(cause.rules)
-            for index, value in zip(order, rule_rows[row], strict=True):
-                by_rule[index] = None if value != value else value  # NaN: no factor
-            results.append(
-                CauseResult(totals[row], lows[row], highs[row], tuple(by_rule), tuple(ranges[row]))
+        rule_values, ranges = table.rule_values, table.ranges
+        return [
+            CauseResult(
+                totals[row],
+                lows[row],
+                highs[row],
+                _RowView(rule_values, row),
+                _RowView(ranges, row),
             )
-        return results
+            for row in range(size)
+        ]
 
     def _log_odds_range(
         self, cause: CompiledCause, batch: _Batch, unit_values: list[list[Any]], size: int
@@ -602,17 +615,120 @@ class BatchEvaluator:
         return plan.values(when, unless)
 
 
-def _state_codes(batch: _Batch, nodes: Sequence[int], size: int) -> list[list[int]]:
-    """Per intake, each node's state as a code of _STATE_OF (0 fails, 1 holds, 2 unknown)."""
-    if not nodes:
-        return [[] for _ in range(size)]
-    codes = np.empty((len(nodes), size), dtype=np.int8)
+def _state_table(batch: _Batch, nodes: Sequence[int], size: int) -> bytes:
+    """Each node's state for every intake, intake by intake (row-major), as codes of _STATE_OF
+    (0 fails, 1 holds, 2 unknown)."""
+    codes = np.full((size, len(nodes)), 2, dtype=np.int8)
     for position, index in enumerate(nodes):
         yes, no = batch.state(index)
-        codes[position] = np.where(yes, 1, np.where(no, 0, 2))
-    rows: list[list[int]] = codes.T.tolist()
-    return rows
+        column = codes[:, position]
+        column[np.broadcast_to(yes, (size,))] = 1
+        column[np.broadcast_to(no, (size,))] = 0
+    return codes.tobytes()
 
 
-def _state_rows(batch: _Batch, count: int, size: int) -> list[list[int]]:
-    return _state_codes(batch, range(count), size)
+class _CauseTable:
+    """One compiled cause's rule values and check-next ranges over a batch, read intake by
+    intake (see _RowView)."""
+
+    def __init__(self, size: int, rules: int) -> None:
+        self.values = np.empty((size, rules))
+        self._size = size
+        self._candidates: list[str] = []
+        self._unknown: list[Array] = []
+        self._least: list[Array] = []
+        self._most: list[Array] = []
+        self._columns: tuple[Array, Array, Array] | None = None
+
+    def add_candidate(self, finding_id: str, unknown: Array, least: Any, most: Any) -> None:
+        self._candidates.append(finding_id)
+        self._unknown.append(unknown)
+        self._least.append(np.broadcast_to(least, (self._size,)))
+        self._most.append(np.broadcast_to(most, (self._size,)))
+
+    def rule_values(self, row: int) -> tuple[float | None, ...]:
+        return tuple(None if value != value else value for value in self.values[row].tolist())
+
+    def ranges(self, row: int) -> tuple[tuple[str, float, float], ...]:
+        if not self._candidates:
+            return ()
+        if self._columns is None:  # intake by intake: one row each
+            self._columns = (
+                np.stack(self._unknown, axis=1),
+                np.stack(self._least, axis=1),
+                np.stack(self._most, axis=1),
+            )
+        unknown, least, most = self._columns
+        lows, highs = least[row].tolist(), most[row].tolist()
+        candidates = self._candidates
+        return tuple(
+            (candidates[k], lows[k], highs[k]) for k in np.flatnonzero(unknown[row]).tolist()
+        )
+
+
+class _StateRow(Sequence[State3]):
+    """One intake's node states, read from their codes when asked: the builder reads only the
+    few nodes it explains. It reads, compares and prints as the tuple it stands for."""
+
+    __slots__ = ("_codes",)
+
+    def __init__(self, codes: bytes) -> None:
+        self._codes = codes
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return tuple(map(_STATE_OF.__getitem__, self._codes[index]))
+        return _STATE_OF[self._codes[index]]
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __iter__(self) -> Iterator[State3]:
+        return map(_STATE_OF.__getitem__, self._codes)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+class _RowView(Sequence[Any]):
+    """One intake's row of a batch table, made when first read. It reads, compares and prints
+    as the tuple it stands for, so a Result with views equals the scalar evaluator's."""
+
+    __slots__ = ("_items", "_make", "_row")
+
+    def __init__(self, make: Callable[[int], tuple[Any, ...]], row: int) -> None:
+        self._make = make
+        self._row = row
+        self._items: tuple[Any, ...] | None = None
+
+    def _get(self) -> tuple[Any, ...]:
+        items = self._items
+        if items is None:
+            items = self._items = self._make(self._row)
+        return items
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._get()[index]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._get())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return self._get() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._get())

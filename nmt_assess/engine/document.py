@@ -9,9 +9,9 @@ editing one document can never change another. JSON writes them as it writes dic
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, NoReturn, TypedDict, cast
+from typing import Any, Literal, NoReturn, TypedDict, TypeVar, cast
 
-from nmt_assess.engine.scalar import Result, probability, standing_for_causes
+from nmt_assess.engine.scalar import CauseResult, Result, probability, standing_for_causes
 from nmt_assess.engine.screens import ScreenEntry, ScreenEvaluator
 from nmt_assess.models import RedFlag, Ruleset
 from nmt_assess.ruleset.compile import CompiledCause, CompiledPack, CompiledRule
@@ -134,6 +134,53 @@ class AssessmentDocument(TypedDict, total=False):
     answers: dict[str, Any]
     disclaimer: str
     source: dict[str, Any]  # added by batch scoring: the input record it came from
+
+
+class SummaryFlagEntry(TypedDict):
+    id: str
+    action: str
+    findings: tuple[str, ...]
+    restricts: str | dict[str, tuple[str, ...]] | None
+
+
+class SummaryScreenEntry(TypedDict):
+    id: str
+    result: str | None
+    unanswered: tuple[str, ...]
+
+
+class SummaryCauseEntry(TypedDict):
+    id: str
+    rank: int
+    probability: float
+    range: tuple[float, float]
+    band: str
+    site: str | None
+    #: The rules counted for the cause, strongest first (what `contributions` explains).
+    counted: tuple[str, ...]
+
+
+class SummaryDocument(TypedDict, total=False):
+    """What a script acts on, without the text a reader can look up by id (`explain`, or the
+    pack): the same figures as the full document, in the same order."""
+
+    schema_version: int
+    detail: Literal["summary"]
+    intake_id: str | None
+    intake_date: str | None
+    ruleset: RulesetEntry
+    referral_first: bool
+    red_flags: list[SummaryFlagEntry]
+    unscreened_red_flags: list[UnscreenedFlagEntry]
+    screens: list[SummaryScreenEntry]
+    causes: list[SummaryCauseEntry]
+    disclaimer: str
+    source: dict[str, Any]  # added by batch scoring: the input record it came from
+
+
+#: How much a document explains: `full` (every reason, suggestion and text) or `summary`.
+Detail = Literal["full", "summary"]
+DETAILS: tuple[Detail, ...] = ("full", "summary")
 
 
 def answers_entry(catalog: Iterable[str], findings: Mapping[str, Any]) -> dict[str, Any]:
@@ -328,6 +375,9 @@ class Restriction:
         return kept_muscles, kept_checks, withheld
 
 
+_Ranked = TypeVar("_Ranked", CauseEntry, SummaryCauseEntry)
+
+
 class DocumentBuilder:
     """Assessment documents for one compiled pack."""
 
@@ -452,14 +502,10 @@ class DocumentBuilder:
         """The assessment document of one evaluated intake."""
         pack = self.pack
         states = result.states
-        raised = [i for i in pack.by_severity if result.flags[i] == "raised"]
+        raised = self.raised(result)
         restriction = self.restriction(raised) if raised else None
         causes = []
-        log_odds = [outcome.log_odds for outcome in result.causes]
-        for index in standing_for_causes(pack, states, log_odds):
-            cause, outcome = pack.causes[index], result.causes[index]
-            p = probability(outcome.log_odds)
-            low, high = probability(outcome.low), probability(outcome.high)
+        for cause, outcome, p, low, high in self.standing(result):
             contributions = _with_shares(
                 list(self._contributions(cause, outcome.values, states, findings))
             )
@@ -476,9 +522,6 @@ class DocumentBuilder:
                     restriction,
                 )
             )
-        causes.sort(key=lambda c: (-c["probability"], self.order[c["id"]]))
-        for rank, entry in enumerate(causes, 1):
-            entry["rank"] = rank
         flags = pack.flags
         return self.document(
             intake_id,
@@ -488,16 +531,100 @@ class DocumentBuilder:
                 for i in raised
             ],
             any(flags[i].flag.action.is_referral_first for i in raised),
-            [
-                unscreened_flag_entry(
-                    flag.flag, tuple(f for f in flag.reads if findings.get(f) is None)
-                )
-                for flag, state in zip(flags, result.flags, strict=True)
-                if state == "unscreened"
-            ],
-            causes,
+            self._unscreened(result, findings),
+            self._ranked(causes),
             findings,
         )
+
+    def summarize(
+        self,
+        result: Result,
+        findings: Mapping[str, Any],
+        intake_id: str | None = None,
+        intake_date: str | None = None,
+    ) -> SummaryDocument:
+        """The summary document of one evaluated intake: the full document's figures and ids,
+        none of its text (see SummaryDocument). Its result need not hold check-next ranges."""
+        pack = self.pack
+        states = result.states
+        raised = self.raised(result)
+        flags = pack.flags
+        causes: list[SummaryCauseEntry] = [
+            {
+                "id": cause.id,
+                "rank": 0,
+                "probability": round(p, DIGITS),
+                "range": (round(low, DIGITS), round(high, DIGITS)),
+                "band": self.ruleset.band_of_range(low, high),
+                "site": None if cause.site is None else cause.site.id,
+                "counted": _counted(cause, outcome.values),
+            }
+            for cause, outcome, p, low, high in self.standing(result)
+        ]
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "detail": "summary",
+            "intake_id": intake_id,
+            "intake_date": intake_date,
+            "ruleset": self.info,
+            "referral_first": any(flags[i].flag.action.is_referral_first for i in raised),
+            "red_flags": [
+                {
+                    "id": flags[i].flag.id,
+                    "action": flags[i].flag.action.value,
+                    "findings": witnesses(pack, flags[i].when, states, findings),
+                    "restricts": restricts_entry(flags[i].flag),
+                }
+                for i in raised
+            ],
+            "unscreened_red_flags": self._unscreened(result, findings),
+            "screens": [
+                {
+                    "id": entry["id"],
+                    "result": None if entry["result"] is None else entry["result"]["id"],
+                    "unanswered": entry["unanswered"],
+                }
+                for entry in self.screens.entries(findings)
+            ],
+            "causes": self._ranked(causes),
+            "disclaimer": self.ruleset.disclaimer,
+        }
+
+    def raised(self, result: Result) -> list[int]:
+        """The raised flags (indices), most severe first."""
+        return [i for i in self.pack.by_severity if result.flags[i] == "raised"]
+
+    def standing(
+        self, result: Result
+    ) -> Iterator[tuple[CompiledCause, CauseResult, float, float, float]]:
+        """Each cause's standing compiled cause (see standing_for_causes), in pack order, with
+        its outcome, probability and the low and high ends of its range."""
+        log_odds = [outcome.log_odds for outcome in result.causes]
+        for index in standing_for_causes(self.pack, result.states, log_odds):
+            outcome = result.causes[index]
+            yield (
+                self.pack.causes[index],
+                outcome,
+                probability(outcome.log_odds),
+                probability(outcome.low),
+                probability(outcome.high),
+            )
+
+    def _ranked(self, causes: list[_Ranked]) -> list[_Ranked]:
+        """The cause entries ranked: most probable first, pack order on a tie."""
+        causes.sort(key=lambda c: (-c["probability"], self.order[c["id"]]))
+        for rank, entry in enumerate(causes, 1):
+            entry["rank"] = rank
+        return causes
+
+    def _unscreened(self, result: Result, findings: Mapping[str, Any]) -> list[UnscreenedFlagEntry]:
+        return [
+            unscreened_flag_entry(
+                flag.flag, tuple(f for f in flag.reads if findings.get(f) is None)
+            )
+            for flag, state in zip(self.pack.flags, result.flags, strict=True)
+            if state == "unscreened"
+        ]
 
     def _contributions(
         self,
@@ -550,6 +677,18 @@ def _leaders(values: Sequence[float | None]) -> tuple[int | None, int | None]:
         elif value < low:
             best_against, low = index, value
     return best_for, best_against
+
+
+def _counted(cause: CompiledCause, values: Sequence[float | None]) -> tuple[str, ...]:
+    """The ids of the rules counted for the cause (each unit's strongest factor for and
+    against), strongest first: the order of the full document's counted contributions."""
+    counted = []
+    for unit in cause.units:
+        for leader in sorted(i for i in _leaders([values[i] for i in unit.rules]) if i is not None):
+            index = unit.rules[leader]
+            counted.append((values[index], cause.rules[index].rule.id))
+    counted.sort(key=lambda item: -abs(item[0]))  # type: ignore[arg-type]
+    return tuple(rule_id for _, rule_id in counted)
 
 
 def _with_shares(

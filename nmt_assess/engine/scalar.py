@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from nmt_assess.models import Condition
 from nmt_assess.ruleset.compile import CompiledCause, CompiledPack, Node, compile_condition
@@ -29,26 +28,24 @@ FlagState = Literal["raised", "unscreened", "clear"]
 _MEMO_LIMIT = 20_000
 
 
-@dataclass(frozen=True, slots=True)
-class CauseResult:
+class CauseResult(NamedTuple):  # a tuple: the batch evaluator makes millions of them
     #: ln posterior odds: the prior's plus each unit's strongest factor for and against.
     log_odds: float
     #: The lowest and highest ln odds the factors' ranges allow (see `unit_range`).
     low: float
     high: float
     #: Per rule (CompiledCause.rules order): ln of the factor it applies, or None.
-    values: tuple[float | None, ...]
+    values: Sequence[float | None]
     #: Per unanswered check-next candidate (catalog order): the lowest and highest ln odds an
     #: answer could give.
-    ranges: tuple[tuple[str, float, float], ...]
+    ranges: Sequence[tuple[str, float, float]]
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """What evaluating one intake decides; the document builder explains it."""
 
     #: Per condition node (CompiledPack.nodes): holds, fails, or unknown.
-    states: tuple[State, ...]
+    states: Sequence[State]
     #: Per red flag, in pack order.
     flags: tuple[FlagState, ...]
     causes: tuple[CauseResult, ...]
@@ -223,7 +220,9 @@ class ScalarEvaluator:
             for state in (states[flag.when] for flag in self.pack.flags)
         )
 
-    def evaluate(self, findings: Mapping[str, Any]) -> Result:
+    def evaluate(self, findings: Mapping[str, Any], check_next: bool = True) -> Result:
+        """What the findings decide; without `check_next`, no check-next ranges (a summary
+        does not need them)."""
         states = self.states(findings)
         causes = []
         for cause in self.pack.causes:
@@ -232,7 +231,7 @@ class ScalarEvaluator:
             lowest, highest = self.log_odds_range(cause, values, self.bounds(cause, states, values))
             ranges = tuple(
                 (finding, total + low, total + high)
-                for finding in cause.candidates
+                for finding in (cause.candidates if check_next else ())
                 if findings.get(finding) is None
                 for low, high in (self.gain_range(cause, finding, findings, states, values),)
             )
