@@ -2,6 +2,7 @@
 
     python benchmarks/stages.py            # 20,000 seeded synthetic intakes, chunks of 2,000
     python benchmarks/stages.py --count 50000 --chunk 4000
+    python benchmarks/stages.py --detail summary
 
 Each stage is timed on its own over the same intakes, best of three, in microseconds per
 intake: reading JSONL lines into records, checking and encoding a chunk's findings as arrays,
@@ -48,6 +49,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20_000)
     parser.add_argument("--chunk", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--detail", choices=("full", "summary"), default="full")
     args = parser.parse_args()
     gc.disable()
     ruleset = load_ruleset()
@@ -67,12 +69,14 @@ def main() -> None:
     findings = [[r.document["findings"] for r in chunk] for chunk in chunks(records)]
     encode_us, encoded = best_of_three(lambda: [fast._encode(f) for f in findings], args.count)
     pairs = list(zip(findings, encoded, strict=True))
+    full = args.detail == "full"
     score_us, scored = best_of_three(
-        lambda: [fast._results(columns, len(f)) for f, (columns, _) in pairs], args.count
+        lambda: [fast._results(columns, len(f), full) for f, (columns, _) in pairs], args.count
     )
+    build = fast.builder.build if full else fast.builder.summarize
     build_us, documents = best_of_three(
         lambda: [
-            fast.builder.build(result, f)
+            build(result, f)
             for results, chunk in zip(scored, findings, strict=True)
             for result, f in zip(results, chunk, strict=True)
         ],
@@ -87,7 +91,10 @@ def main() -> None:
         writer.end()
 
     write_us, _ = best_of_three(write, args.count)
-    print(f"{args.count:,} intakes, chunks of {args.chunk:,}; microseconds per intake:")
+    print(
+        f"{args.count:,} intakes, chunks of {args.chunk:,}, {args.detail} documents; "
+        "microseconds per intake:"
+    )
     stages = [
         ("read JSONL into records", read_us),
         ("check and encode findings", encode_us),

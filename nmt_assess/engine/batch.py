@@ -647,7 +647,7 @@ class _CauseTable:
         self._most.append(np.broadcast_to(most, (self._size,)))
 
     def rule_values(self, row: int) -> tuple[float | None, ...]:
-        return tuple(None if value != value else value for value in self.values[row].tolist())
+        return tuple([None if value != value else value for value in self.values[row].tolist()])
 
     def ranges(self, row: int) -> tuple[tuple[str, float, float], ...]:
         if not self._candidates:

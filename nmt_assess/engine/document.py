@@ -633,6 +633,7 @@ class DocumentBuilder:
         states: Sequence[bool | None],
         findings: Mapping[str, Any],
     ) -> Iterator[tuple[float, CompiledRule, bool, bool, tuple[str, ...], str | None]]:
+        values = tuple(values)  # read once: a batch row is made when first read
         for unit in cause.units:
             unit_values = [values[i] for i in unit.rules]
             best_for, best_against = _leaders(unit_values)
@@ -681,14 +682,29 @@ def _leaders(values: Sequence[float | None]) -> tuple[int | None, int | None]:
 
 def _counted(cause: CompiledCause, values: Sequence[float | None]) -> tuple[str, ...]:
     """The ids of the rules counted for the cause (each unit's strongest factor for and
-    against), strongest first: the order of the full document's counted contributions."""
-    counted = []
+    against, as `_leaders` picks them), strongest first: the order of the full document's
+    counted contributions."""
+    values = tuple(values)  # read once: a batch row is made when first read
+    counted: list[tuple[float, int]] = []
     for unit in cause.units:
-        for leader in sorted(i for i in _leaders([values[i] for i in unit.rules]) if i is not None):
-            index = unit.rules[leader]
-            counted.append((values[index], cause.rules[index].rule.id))
-    counted.sort(key=lambda item: -abs(item[0]))  # type: ignore[arg-type]
-    return tuple(rule_id for _, rule_id in counted)
+        best_for = best_against = -1
+        high = low = 0.0
+        for index in unit.rules:
+            value = values[index]
+            if value is None:
+                continue
+            if value > high:
+                best_for, high = index, value
+            elif value < low:
+                best_against, low = index, value
+        if best_for >= 0:
+            counted.append((high, best_for))
+        if best_against >= 0:
+            counted.append((low, best_against))
+    # strongest first; a tie keeps the contributions' order: rules are laid out unit by unit
+    counted.sort(key=lambda item: (-abs(item[0]), item[1]))
+    rules = cause.rules
+    return tuple(rules[index].rule.id for _, index in counted)
 
 
 def _with_shares(

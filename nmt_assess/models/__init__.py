@@ -11,6 +11,7 @@ Every name is re-exported here, so `from nmt_assess.models import Rule` keeps wo
 
 from nmt_assess.models.assessment import (
     Assessment,
+    AssessmentSummary,
     CauseAssessment,
     CheckNext,
     Contribution,
@@ -74,6 +75,7 @@ __all__ = [
     "AllOf",
     "AnyOf",
     "Assessment",
+    "AssessmentSummary",
     "AtLeast",
     "Band",
     "Cause",

@@ -4,9 +4,9 @@ it came from)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, TypeAdapter
 
 from nmt_assess.models.base import Frozen, Value
 from nmt_assess.models.catalog import Action, RegionRestriction
@@ -150,3 +150,74 @@ class ErrorRecord(Frozen):
     intake_id: str | None
     source: RecordSource
     errors: tuple[RecordError, ...] = Field(min_length=1)
+
+
+# --- the summary document (`--detail summary`): the figures and ids, none of the text ---------
+
+
+class SummaryFlag(Frozen):
+    """A raised red flag; its title, advice and sources are the pack's (`explain ID`)."""
+
+    id: str
+    action: Action
+    findings: tuple[str, ...]
+    restricts: Literal["body"] | RegionRestriction | None = None
+
+
+class SummaryScreen(Frozen):
+    id: str
+    #: The result's id (None while unanswered items could still change it).
+    result: str | None
+    unanswered: tuple[str, ...] = ()
+
+
+class SummaryCause(Frozen):
+    id: str
+    rank: int
+    probability: float
+    range: tuple[float, float]
+    band: str
+    #: The most likely site's id, for a cause with sites.
+    site: str | None = None
+    #: The rules counted for the cause, strongest first (`explain RULE` tells each).
+    counted: tuple[str, ...] = ()
+
+
+class AssessmentSummary(Frozen):
+    schema_version: Literal[3] = 3
+    detail: Literal["summary"]
+    intake_id: str | None
+    intake_date: dt.date | None
+    ruleset: RulesetInfo
+    referral_first: bool
+    red_flags: tuple[SummaryFlag, ...]
+    unscreened_red_flags: tuple[UnscreenedFlag, ...]
+    screens: tuple[SummaryScreen, ...] = ()
+    causes: tuple[SummaryCause, ...]
+    disclaimer: str
+
+
+class SourcedSummary(AssessmentSummary):
+    """A batch output record at `--detail summary`."""
+
+    source: RecordSource
+
+
+#: Detail level -> what a document (one intake) or batch record at that level may be.
+DOCUMENTS: dict[str, Any] = {
+    "full": Union[Assessment, SourcedAssessment, ErrorRecord],
+    "summary": Union[AssessmentSummary, SourcedSummary, ErrorRecord],
+}
+
+
+def document_schemas() -> dict[str, dict[str, Any]]:
+    """File name -> the JSON Schema (draft 2020-12) of the documents at each detail level, as
+    docs/schema/ holds them (tests/test_document_schemas.py keeps the two equal)."""
+    return {
+        f"assessment-{detail}.schema.json": {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": f"nmt-assess assessment document, --detail {detail}",
+            **TypeAdapter(shape).json_schema(),
+        }
+        for detail, shape in DOCUMENTS.items()
+    }
