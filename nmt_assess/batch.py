@@ -11,10 +11,10 @@ import signal
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nmt_assess.engine import SCHEMA_VERSION, Engine
 from nmt_assess.engine.document import AssessmentDocument, Detail, SummaryDocument
@@ -25,8 +25,11 @@ from nmt_assess.readers.records import (
     record_intake_id,
     validate_record,
 )
-from nmt_assess.writers.base import WrittenRecord
+from nmt_assess.writers.base import WrittenBlock
 from nmt_assess.writers.files import STOP_SIGNALS, signals_held
+
+if TYPE_CHECKING:
+    from nmt_assess.readers.inputs import Input, Span
 
 #: Records scored together: enough for numpy's per-call cost to fade, few enough for flat memory.
 CHUNK_SIZE = 2000
@@ -109,7 +112,7 @@ def _reference_read(raw: RawRecord) -> RawRecord:
 def score_stream(
     records: Iterable[RawRecord],
     ruleset: Ruleset,
-    jobs: int,
+    jobs: int | None,
     only_jsonl: bool = False,
     detail: Detail = "full",
 ) -> Generator[Record, None, None]:
@@ -133,11 +136,16 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _score_stream(
-    records: Iterable[RawRecord], ruleset: Ruleset, jobs: int, only_jsonl: bool, detail: Detail
+    records: Iterable[RawRecord],
+    ruleset: Ruleset,
+    jobs: int | None,
+    only_jsonl: bool,
+    detail: Detail,
 ) -> Iterator[Record]:
     iterator = iter(records)
     # Up to one chunk per worker is read ahead, so no more workers start than there are chunks.
-    head = list(itertools.islice(_chunks(iterator), max(1, min(jobs, default_jobs()))))
+    cores = default_jobs()
+    head = list(itertools.islice(_chunks(iterator), min(jobs or cores, cores)))
     workers = worker_count(jobs, len(head))
     if workers <= 1:
         # Small inputs are scored here: starting processes would cost more than it saves.
@@ -147,53 +155,80 @@ def _score_stream(
             yield from scorer.score(chunk)
         return
     chunks = itertools.chain(head, _chunks(iterator))
-    yield from _parallel(chunks, ruleset, workers, only_jsonl, detail)
+    # For JSON Lines the workers write each chunk as one block, so the main process (the
+    # bottleneck on few cores) only passes blocks on: unpickling a document cost about 45 us.
+    task = _write_chunk if only_jsonl else _score_chunk
+    for result in _in_order(chunks, task, ruleset, workers, detail):
+        if type(result) is WrittenBlock:
+            yield result
+        else:
+            yield from result
 
 
-def worker_count(jobs: int, chunks: int) -> int:
-    """Processes worth starting: no more than asked, than the cores we may run on, or than
-    there are chunks to score (a thousand workers for two chunks only cost time)."""
-    return max(1, min(jobs, default_jobs(), chunks))
+def worker_count(jobs: int | None, chunks: int) -> int:
+    """Processes worth starting: no more than asked (None: as many as pay), than the cores we
+    may run on, or than there are chunks to score (a thousand workers for two chunks only
+    cost time)."""
+    cores = default_jobs()
+    return max(1, min(jobs or cores, cores, chunks))
 
 
-def _parallel(
-    chunks: Iterator[list[RawRecord]],
+def shared_spans(inputs: Sequence[Input], jobs: int | None) -> list[Span] | None:
+    """The inputs cut into spans of whole lines for worker processes to read, score and write
+    on their own, or None when they are scored the other way: one process pays best (one
+    core, --jobs 1, one chunk), or an input is not a JSON Lines file that can be read twice
+    (standard input, a pipe). Raises InputError for a file that cannot be read."""
+    from nmt_assess.readers.inputs import jsonl_spans
+
+    if worker_count(jobs, 2) <= 1:
+        return None
+    if not all(i.kind == "jsonl" and i.path is not None and i.path.is_file() for i in inputs):
+        return None
+    spans = [span for source in inputs for span in jsonl_spans(source, CHUNK_SIZE)]
+    return spans if worker_count(jobs, len(spans)) > 1 else None
+
+
+def score_spans(
+    spans: Sequence[Span], ruleset: Ruleset, jobs: int | None, detail: Detail = "full"
+) -> Generator[WrittenBlock, None, None]:
+    """Each span read, scored and written as JSON Lines by a worker process, as one block per
+    span, in input order: the main process only orders the blocks."""
+    workers = worker_count(jobs, len(spans))
+    with _fewer_collections():
+        yield from _in_order(iter(spans), _write_span, ruleset, workers, detail)
+
+
+def _in_order(
+    tasks: Iterator[Any],
+    work: Callable[[Any], Any],
     ruleset: Ruleset,
-    jobs: int,
-    only_jsonl: bool,
+    workers: int,
     detail: Detail,
-) -> Iterator[Record]:
-    """Chunks scored by worker processes, results taken in input order. For JSON Lines the
-    workers also write each record, so the main process (the bottleneck on few cores) only
-    passes lines on: unpickling a whole document cost about 45 us."""
-    pending: deque[Future[list[Any]]] = deque()
-    limit = jobs * CHUNKS_PER_WORKER
-    score = _write_chunk if only_jsonl else _score_chunk
+) -> Iterator[Any]:
+    """`work` done on each task by worker processes, its results taken in task order, with a
+    bounded number of tasks in flight (memory stays flat)."""
+    pending: deque[Future[Any]] = deque()
+    limit = workers * CHUNKS_PER_WORKER
     initargs = (ruleset, detail, os.getpid())
-    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=initargs)
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=initargs)
     finished = False
     try:
-        for chunk in chunks:
+        for task in tasks:
             if len(pending) >= limit:
-                yield from _results(pending.popleft().result())
+                yield pending.popleft().result()
             if pending:
-                pending.append(pool.submit(score, chunk))
+                pending.append(pool.submit(work, task))
                 continue
             # The first submit forks the workers: a signal handled mid-fork would be lost in
             # the fork hooks or leave the pool half built, so it waits until the fork is done.
             with signals_held():
-                pending.append(pool.submit(score, chunk))
+                pending.append(pool.submit(work, task))
         while pending:
-            yield from _results(pending.popleft().result())
+            yield pending.popleft().result()
         finished = True
     finally:
-        # Stopped early (an error, a closed pipe, a signal): drop the chunks not yet started.
+        # Stopped early (an error, a closed pipe, a signal): drop the tasks not yet started.
         pool.shutdown(wait=True, cancel_futures=not finished)
-
-
-def _results(results: list[Any]) -> Iterator[Record]:
-    for result in results:
-        yield result if isinstance(result, dict) else WrittenRecord(*result)
 
 
 def _chunks(records: Iterator[RawRecord]) -> Iterator[list[RawRecord]]:
@@ -246,19 +281,38 @@ def _score_chunk(chunk: list[RawRecord]) -> list[Record]:
     return list(_worker_scorer.score(chunk))
 
 
-def _write_chunk(chunk: list[RawRecord]) -> list[tuple[Record, bytes]]:
-    """Each record as its JSON Lines line, with what the batch summary needs of it."""
-    import orjson
+def _write_chunk(chunk: list[RawRecord]) -> WrittenBlock:
+    assert _worker_scorer is not None
+    return _block(_worker_scorer.score(chunk))
+
+
+def _write_span(span: Span) -> WrittenBlock:
+    from nmt_assess.readers.inputs import read_span
 
     assert _worker_scorer is not None
-    written = []
-    for record in _worker_scorer.score(chunk):
-        summary = {"errors": True} if "errors" in record else {"red_flags": record["red_flags"][:1]}
-        written.append((summary, orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)))
-    return written
+    return _block(_worker_scorer.score(list(read_span(span))))
+
+
+def _block(records: Iterable[Record]) -> WrittenBlock:
+    """The records as one block of JSON Lines, with what the batch summary reads of them."""
+    import orjson
+
+    lines = []
+    scored = failed = 0
+    most_severe: Counter[str] = Counter()
+    for record in records:
+        lines.append(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+        if "errors" in record:
+            failed += 1
+            continue
+        scored += 1
+        if record["red_flags"]:
+            most_severe[record["red_flags"][0]["action"]] += 1
+    return WrittenBlock(b"".join(lines), scored, failed, dict(most_severe))
 
 
 def default_jobs() -> int:
+    """The cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
@@ -273,6 +327,11 @@ class Tally:
     notices: list[str] = field(default_factory=list)
 
     def add(self, record: Record) -> None:
+        if type(record) is WrittenBlock:
+            self.scored += record["scored"]
+            self.failed += record["failed"]
+            self.most_severe.update(record["most_severe"])
+            return
         if "errors" in record:
             self.failed += 1
             return

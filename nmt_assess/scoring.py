@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
@@ -132,7 +132,7 @@ def _files_read(
 
 
 def score_sources(
-    inputs: Iterable[Input],
+    inputs: Sequence[Input],
     ruleset: Ruleset,
     column_map: ColumnMap,
     output_format: OutputFormat,
@@ -142,11 +142,18 @@ def score_sources(
     stdin: BinaryIO | None = None,
     detail: Detail = "full",
 ) -> Tally:
-    """Every record of every input, scored at that detail and written in input order; the
-    summary keeps the readers' notices (e.g. a CSV's skipped rows)."""
-    from nmt_assess.batch import default_jobs
+    """Every record of every input, scored at that detail and written in input order, with
+    up to `jobs` processes (None: as many as pay); the summary keeps the readers' notices
+    (e.g. a CSV's skipped rows). JSON Lines files written as JSON Lines are read by the
+    worker processes themselves, a span of lines each."""
+    from nmt_assess.batch import score_spans, shared_spans
     from nmt_assess.readers.inputs import read_records
 
+    check_detail(output_format, detail)
+    spans = shared_spans(inputs, jobs) if output_format is OutputFormat.jsonl else None
+    if spans is not None:
+        blocks = score_spans(spans, ruleset, jobs, detail)
+        return _written(blocks, ruleset, output_format, output, progress)
     notices: list[str] = []
     stream = stdin if stdin is not None else sys.stdin.buffer
     records = (
@@ -154,9 +161,7 @@ def score_sources(
         for source in inputs
         for record in read_records(source, ruleset.findings, column_map, stream, notices)
     )
-    summary = score_records(
-        records, ruleset, output_format, output, jobs or default_jobs(), progress, detail
-    )
+    summary = score_records(records, ruleset, output_format, output, jobs, progress, detail)
     summary.notices.extend(notices)
     return summary
 
@@ -166,24 +171,37 @@ def score_records(
     ruleset: Ruleset,
     output_format: OutputFormat,
     output: OutputTarget | TextIO | None,
-    jobs: int,
+    jobs: int | None,
     progress: Progress | None = None,
     detail: Detail = "full",
 ) -> Tally:
-    """Read records scored with up to `jobs` processes and written by the format's writer.
-    Raises DetailUnavailable, before anything is read, for a summary in a format other than
-    json or jsonl."""
-    from nmt_assess.batch import Tally, score_stream
-    from nmt_assess.writers.formats import batch_writer_class
+    """Read records scored with up to `jobs` processes (None: as many as pay) and written by
+    the format's writer. Raises DetailUnavailable, before anything is read, for a summary in
+    a format other than json or jsonl."""
+    from nmt_assess.batch import score_stream
 
     check_detail(output_format, detail)
+    only_jsonl = output_format is OutputFormat.jsonl
+    scored = score_stream(records, ruleset, jobs, only_jsonl, detail)  # type: ignore[arg-type]
+    return _written(scored, ruleset, output_format, output, progress)
+
+
+def _written(
+    scored: Generator[Record, None, None],
+    ruleset: Ruleset,
+    output_format: OutputFormat,
+    output: OutputTarget | TextIO | None,
+    progress: Progress | None,
+) -> Tally:
+    """The scored records written by the format's writer, and what the batch did."""
+    from nmt_assess.batch import Tally
+    from nmt_assess.writers.formats import batch_writer_class
+
     summary = Tally()
     writer_class = batch_writer_class(output_format)
     with _opened(output) as out:
         writer = writer_class(out, ruleset)
         writer.begin()
-        only_jsonl = output_format is OutputFormat.jsonl
-        scored = score_stream(records, ruleset, jobs, only_jsonl, detail)  # type: ignore[arg-type]
         # closing stops the worker processes now, not whenever the generator is collected
         with contextlib.closing(scored):
             for record in progress(scored) if progress else scored:

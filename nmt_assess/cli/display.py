@@ -44,9 +44,12 @@ def with_progress(records: Iterator[Record]) -> Iterator[Record]:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from nmt_assess.writers.base import WrittenBlock
+
     columns = (SpinnerColumn(), TextColumn("{task.completed} intakes scored"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("scoring", total=None)
         for record in records:
-            progress.advance(task)
+            blocked = type(record) is WrittenBlock
+            progress.advance(task, record["scored"] + record["failed"] if blocked else 1)
             yield record

@@ -175,20 +175,72 @@ def check_csv_headers(
 _LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
 
 
-def _jsonl(stream: Iterable[bytes], label: str) -> Iterator[RawRecord]:
-    """One record per line; a line ends at LF, CRLF or a lone CR (old Mac files)."""
-    record = number = 0
+def _jsonl(
+    stream: Iterable[bytes], label: str, number: int = 0, record: int = 0, first: bool = True
+) -> Iterator[RawRecord]:
+    """One record per line; a line ends at LF, CRLF or a lone CR (old Mac files). `number` and
+    `record` are the lines and records before the stream; `first`: it starts the file."""
     for index, chunk in enumerate(stream):
-        if index == 0:
-            chunk = chunk.removeprefix(_BOM)
-        for raw in _LONE_CR.split(chunk) if b"\r" in chunk else (chunk,):
-            if not raw:
-                continue  # after a CR that ends the file: not a line
+        for raw in _lines(chunk.removeprefix(_BOM) if first and index == 0 else chunk):
             number += 1
             if raw.isspace():
                 continue  # a blank line is not a record
             record += 1
             yield fast_jsonl_record(raw, label, number, record)
+
+
+def _lines(chunk: bytes) -> Iterable[bytes]:
+    """The lines of a chunk that ends at LF (or at the end of the file): a lone CR ends a line
+    too, and the empty text after a CR that ends the file is no line."""
+    if b"\r" not in chunk:
+        return (chunk,) if chunk else ()
+    return [raw for raw in _LONE_CR.split(chunk) if raw]
+
+
+@dataclass(frozen=True)
+class Span:
+    """Whole lines of a JSON Lines file, for a worker process to read and score on its own:
+    the bytes from `start` to `end`, and how many lines and records come before them."""
+
+    path: Path
+    label: str
+    start: int
+    end: int
+    lines_before: int
+    records_before: int
+
+
+def jsonl_spans(source: Input, records_per_span: int) -> Iterator[Span]:
+    """The file cut, at line ends, into spans of `records_per_span` records (the last may hold
+    fewer), its lines counted as `_jsonl` counts them. Raises InputError when it cannot be read."""
+    assert source.path is not None
+    label = source.label
+    try:
+        stream = source.path.open("rb")
+    except OSError as error:
+        raise InputError([Problem(label, None, "file", f"cannot read: {error.strerror}")]) from None
+    with stream:
+        offset = start = number = record = lines_before = records_before = 0
+        for index, chunk in enumerate(stream):
+            offset += len(chunk)
+            for raw in _lines(chunk.removeprefix(_BOM) if index == 0 else chunk):
+                number += 1
+                record += not raw.isspace()
+            if record - records_before >= records_per_span:
+                yield Span(source.path, label, start, offset, lines_before, records_before)
+                start, lines_before, records_before = offset, number, record
+        if record > records_before:
+            yield Span(source.path, label, start, offset, lines_before, records_before)
+
+
+def read_span(span: Span) -> Iterator[RawRecord]:
+    """The records of one span, numbered as reading the whole file numbers them."""
+    with span.path.open("rb") as stream:
+        stream.seek(span.start)
+        data = stream.read(span.end - span.start)
+    yield from _jsonl(
+        io.BytesIO(data), span.label, span.lines_before, span.records_before, span.start == 0
+    )
 
 
 def _whole_document(

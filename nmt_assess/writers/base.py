@@ -14,16 +14,20 @@ if TYPE_CHECKING:
 Record = dict[str, Any]
 
 
-class WrittenRecord(dict[str, Any]):
-    """A record a worker process has already written as a JSON Lines `line`. Only a JSON Lines
-    writer receives these; the mapping holds just what the batch summary reads (`errors`, or
-    the most severe of `red_flags`)."""
+class WrittenBlock(dict[str, Any]):
+    """Records a worker process has already written as JSON Lines: `lines`, one per record, in
+    input order. Only a JSON Lines writer receives these; the mapping holds what the batch
+    summary reads of them: `scored`, `failed` and `most_severe` (action -> records whose most
+    severe red flag it is)."""
 
-    __slots__ = ("line",)
+    __slots__ = ("lines",)
 
-    def __init__(self, summary: Record, line: bytes) -> None:
-        super().__init__(summary)
-        self.line = line
+    def __init__(self, lines: bytes, scored: int, failed: int, most_severe: dict[str, int]) -> None:
+        super().__init__(scored=scored, failed=failed, most_severe=most_severe)
+        self.lines = lines
+
+    def __reduce__(self) -> Any:  # sent from worker processes
+        return (WrittenBlock, (self.lines, self["scored"], self["failed"], self["most_severe"]))
 
 
 class BatchWriter:

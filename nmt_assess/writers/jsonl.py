@@ -6,7 +6,7 @@ from typing import BinaryIO
 
 import orjson
 
-from nmt_assess.writers.base import BatchWriter, Record, WrittenRecord
+from nmt_assess.writers.base import BatchWriter, Record, WrittenBlock
 
 
 class JsonlWriter(BatchWriter):
@@ -24,8 +24,8 @@ class JsonlWriter(BatchWriter):
         self.pending_size = 0
 
     def write(self, record: Record) -> None:
-        if type(record) is WrittenRecord:
-            line = record.line
+        if type(record) is WrittenBlock:
+            line = record.lines
         else:
             line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
         self.pending.append(line)
