@@ -6,6 +6,7 @@ written by workers is byte for byte the batch written by one process."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def records_of(path: Path) -> list[Any]:
 
 def span_records_of(path: Path, size: int) -> list[Any]:
     spans = list(jsonl_spans(Input(path, "jsonl"), size))
-    assert all(a.end == b.start for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(spans))
     return [(r.origin, r.document, r.problems) for span in spans for r in read_span(span)]
 
 
