@@ -638,7 +638,7 @@ class _CauseTable:
         self._unknown: list[Array] = []
         self._least: list[Array] = []
         self._most: list[Array] = []
-        self._columns: tuple[Array, Array, Array] | None = None
+        self._by_row: tuple[list[int], list[str], list[float], list[float]] | None = None
 
     def add_candidate(self, finding_id: str, unknown: Array, least: Any, most: Any) -> None:
         self._candidates.append(finding_id)
@@ -652,18 +652,22 @@ class _CauseTable:
     def ranges(self, row: int) -> tuple[tuple[str, float, float], ...]:
         if not self._candidates:
             return ()
-        if self._columns is None:  # intake by intake: one row each
-            self._columns = (
-                np.stack(self._unknown, axis=1),
-                np.stack(self._least, axis=1),
-                np.stack(self._most, axis=1),
-            )
-        unknown, least, most = self._columns
-        lows, highs = least[row].tolist(), most[row].tolist()
-        candidates = self._candidates
-        return tuple(
-            (candidates[k], lows[k], highs[k]) for k in np.flatnonzero(unknown[row]).tolist()
-        )
+        if self._by_row is None:
+            self._by_row = self._ranges_by_row()
+        bounds, findings, lows, highs = self._by_row
+        start, end = bounds[row], bounds[row + 1]
+        return tuple(zip(findings[start:end], lows[start:end], highs[start:end], strict=True))
+
+    def _ranges_by_row(self) -> tuple[list[int], list[str], list[float], list[float]]:
+        """Every intake's ranges at once, intake after intake (candidates in catalog order),
+        and where each intake's start."""
+        unknown = np.stack(self._unknown, axis=1)
+        rows, columns = np.nonzero(unknown)  # row-major: by intake, then by candidate
+        least = np.stack(self._least, axis=1)[rows, columns].tolist()
+        most = np.stack(self._most, axis=1)[rows, columns].tolist()
+        findings = list(map(self._candidates.__getitem__, columns.tolist()))
+        bounds = np.searchsorted(rows, np.arange(self._size + 1)).tolist()
+        return bounds, findings, least, most
 
 
 class _StateRow(Sequence[State3]):

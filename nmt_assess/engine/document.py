@@ -186,11 +186,11 @@ DETAILS: tuple[Detail, ...] = ("full", "summary")
 def answers_entry(catalog: Iterable[str], findings: Mapping[str, Any]) -> dict[str, Any]:
     """The answered findings as the document shows them: in catalog order (so the document
     does not depend on the order they were given in), a list of choices as a list."""
-    answers = {}
-    for finding in catalog:
-        value = findings.get(finding)
-        if value is not None:
-            answers[finding] = list(value) if isinstance(value, tuple | list) else value
+    get = findings.get
+    answers = {finding: value for finding in catalog if (value := get(finding)) is not None}
+    for finding, value in answers.items():
+        if type(value) is tuple or type(value) is list:
+            answers[finding] = list(value)
     return answers
 
 
