@@ -24,12 +24,12 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import intakes  # noqa: E402
+from generate import intakes
 
-from nmt_assess.batch import CHUNK_SIZE, ChunkScorer  # noqa: E402
-from nmt_assess.models import AnyOf, FindingTest, FindingType, Ruleset  # noqa: E402
-from nmt_assess.readers.records import Origin, RawRecord  # noqa: E402
-from nmt_assess.ruleset import load_ruleset  # noqa: E402
+from nmt_assess.batch import CHUNK_SIZE, ChunkScorer
+from nmt_assess.models import AnyOf, FindingTest, FindingType, Ruleset
+from nmt_assess.readers.records import Origin, RawRecord
+from nmt_assess.ruleset import load_ruleset
 
 
 def large_pack(ruleset: Ruleset, rules: int, flags: int) -> Ruleset:

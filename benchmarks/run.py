@@ -2,11 +2,13 @@
 
     python benchmarks/run.py                       # 10k, 100k and 1M intakes
     python benchmarks/run.py --sizes 10000 100000  # a quicker run
+    python benchmarks/run.py --detail summary      # `--detail summary` documents
 
 For each size it generates seeded synthetic intakes (benchmarks/generate.py) as JSONL, then
 reports, in the same run:
 - the floor: plain json.loads + json.dumps of every line of the same file, in one process;
-- `nmt-assess score FILE --format jsonl` with --jobs 1 and with all cores: wall time,
+- `nmt-assess score FILE --format jsonl --detail DETAIL` with --jobs 1 and with all cores
+  (by default; or --jobs N): wall time,
   intakes per second, the ratio to the floor, and the peak RSS of the largest process;
 and the cold start: median wall time of `nmt-assess score one.json --format json` against
 `python -c "import typer, pydantic, yaml"`. It prints Markdown for benchmarks/RESULTS.md.
@@ -74,6 +76,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=default_jobs())
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cold-runs", type=int, default=21)
+    parser.add_argument("--detail", choices=("full", "summary"), default="full")
     args = parser.parse_args()
     cli = shutil.which("nmt-assess") or str(Path(sys.executable).parent / "nmt-assess")
     ruleset = load_ruleset()
@@ -83,7 +86,8 @@ def main() -> None:
     )
     print(
         "Command: python benchmarks/run.py "
-        f"--sizes {' '.join(map(str, args.sizes))} --jobs {args.jobs}\n"
+        f"--sizes {' '.join(map(str, args.sizes))} --jobs {args.jobs} --detail {args.detail}, "
+        f"started {time.strftime('%Y-%m-%d %H:%M %Z')}\n"
     )
     print(
         "| intakes | floor (s) | jobs 1 (s) | intakes/s | x floor | peak RSS (MiB) "
@@ -96,10 +100,9 @@ def main() -> None:
             with path.open("w") as out:
                 write_jsonl(intakes(ruleset, size, args.seed), out)
             floor = floor_seconds(path)
-            one_s, one_rss = run_cli([cli, "score", str(path), "-f", "jsonl", "--jobs", "1"])
-            all_s, all_rss = run_cli(
-                [cli, "score", str(path), "-f", "jsonl", "--jobs", str(args.jobs)]
-            )
+            score = [cli, "score", str(path), "-f", "jsonl", "--detail", args.detail]
+            one_s, one_rss = run_cli([*score, "--jobs", "1"])
+            all_s, all_rss = run_cli([*score, "--jobs", str(args.jobs)])
             print(
                 f"| {size:,} | {floor:.2f} | {one_s:.1f} | {size / one_s:,.0f} "
                 f"| {one_s / floor:.1f} | {one_rss:.0f} | {all_s:.1f} "
