@@ -77,7 +77,13 @@ def score(
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Processes for a batch. Default: all cores."),
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Processes for a batch, at most the cores. Default: one for a batch of up to "
+            "2,000 records, else all cores.",
+        ),
     ] = None,
     input_format: Annotated[
         InputFormat | None,
