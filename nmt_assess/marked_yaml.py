@@ -1,7 +1,10 @@
 """Safe YAML loading that remembers where every mapping key and list item stood.
 
-Rule authors and intake writers need errors that name a line. The C loader is used when
-libyaml is present; duplicate keys, which PyYAML would silently collapse, are rejected.
+Rule authors and intake writers need errors that name a line. Every YAML file is parsed by
+libyaml (PyYAML's C parser) when PyYAML was built with it, and by PyYAML's pure-Python parser
+otherwise; both give the same values with the same positions and the same problems (a test
+reads every YAML file of the repository both ways), and only the text of a syntax error that
+stops the parse differs. Duplicate keys, which PyYAML would silently collapse, are rejected.
 
 A problem with one value (a duplicate key, a tag such as `!!python/object`, a number too long)
 does not stop the reading: `load_marked_all` collects each one, located, and goes on (the later
@@ -29,10 +32,8 @@ from typing import Any
 
 import yaml
 
-try:
-    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - libyaml missing
-    _BaseLoader = yaml.SafeLoader
+#: Whether libyaml parses (PyYAML built without it parses in Python, some ten times slower).
+HAS_LIBYAML: bool = bool(getattr(yaml, "__with_libyaml__", False))
 
 #: How many values aliases may add to those the file spells out.
 ALIAS_BUDGET = 10_000
@@ -71,36 +72,49 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+#: PyYAML's stubs type the constructor registry and the resolver loosely: the loaders here are
+#: typed as Any, as the base they extend.
+_SafeLoader: Any = yaml.SafeLoader
+
+
+class _Marking(_SafeLoader):  # type: ignore[misc]
+    """The marking constructor and key resolver, over whichever parser a subclass brings: the
+    subclasses put theirs first in the method order (C or Python), and take everything else
+    from here. Built on SafeLoader for the types only: no method of a parser is defined here."""
+
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         #: the problems found while building values, in file order
         self.problems: list[YamlSyntaxError] = []
         #: for each node being composed, whether it is a mapping key
         self._is_key: list[bool] = []
+        #: False when the text has no `*`, so no node can be an alias of another
+        self.aliases_possible = True
 
     # --- keys as written ------------------------------------------------------------------
 
     def descend_resolver(self, current_node: yaml.Node | None, current_index: Any) -> None:
-        # the composer gives a mapping key the index None (a value gets its key node)
-        self._is_key.append(isinstance(current_node, yaml.MappingNode) and current_index is None)
-        super().descend_resolver(current_node, current_index)
+        # the composer gives a mapping key the index None (a value gets its key node); no path
+        # resolvers are ever added, so BaseResolver's own bookkeeping is not needed
+        self._is_key.append(current_index is None and type(current_node) is yaml.MappingNode)
 
     def ascend_resolver(self) -> None:
         if self._is_key:
             self._is_key.pop()
-        super().ascend_resolver()
 
     def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
-        tag: str = super().resolve(kind, value, implicit)
         if kind is yaml.ScalarNode and implicit[0] and self._is_key and self._is_key[-1]:
-            return tag if tag == _MERGE_TAG else _STR_TAG  # `<<` still merges
+            return _MERGE_TAG if value == "<<" else _STR_TAG  # `<<` still merges
+        tag: str = super().resolve(kind, value, implicit)
         return tag
 
     # --- values: a problem is collected, and the value is None ----------------------------
 
     def construct_document(self, node: yaml.Node) -> Any:
-        _check_shape(node)
+        if self.aliases_possible:
+            _check_shape(node)
+        else:
+            _check_depth(node)
         # deep: every value is built inside construct_object, where its problems are caught
         data = self.construct_object(node, deep=True)
         self.constructed_objects.clear()
@@ -109,6 +123,8 @@ class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         return data
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node.tag == _STR_TAG and type(node) is yaml.ScalarNode:
+            return node.value  # what construct_yaml_str gives, without its dispatch
         if node in self.constructed_objects:
             return self.constructed_objects[node]
         old_deep = self.deep_construct
@@ -178,14 +194,34 @@ class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         return items
 
 
-_MarkingLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _MarkingLoader.construct_mapping
+_Marking.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Marking.construct_mapping)
+_Marking.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _Marking.construct_marked_sequence
 )
-_MarkingLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _MarkingLoader.construct_marked_sequence
-)
-_MarkingLoader.add_constructor("tag:yaml.org,2002:int", _MarkingLoader.construct_bounded_int)
-_MarkingLoader.add_constructor("tag:yaml.org,2002:timestamp", _MarkingLoader.construct_yaml_str)
+_Marking.add_constructor("tag:yaml.org,2002:int", _Marking.construct_bounded_int)
+_Marking.add_constructor("tag:yaml.org,2002:timestamp", _Marking.construct_yaml_str)
+
+
+class _PythonMarkingLoader(_Marking):
+    """PyYAML's pure-Python reader, scanner, parser and composer (SafeLoader's own)."""
+
+
+_LOADERS: dict[bool, type[_Marking]] = {False: _PythonMarkingLoader}
+if HAS_LIBYAML:
+    from yaml._yaml import CParser
+
+    class _CMarkingLoader(CParser, _Marking):
+        """libyaml parses and composes; construction and key resolution are _Marking's."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self.problems = []
+            self._is_key = []
+            self.aliases_possible = True
+
+    _LOADERS[True] = _CMarkingLoader
 
 
 def _is_plain(node: yaml.Node) -> bool:
@@ -245,6 +281,27 @@ def _check_shape(root: yaml.Node) -> None:
         )
 
 
+def _check_depth(root: yaml.Node) -> None:
+    """_check_shape for a document without aliases (a tree): the same error at the same node
+    (the first, in the same walk, nested more than MAX_DEPTH deep), in a quarter of the time."""
+    mapping, sequence = yaml.MappingNode, yaml.SequenceNode
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if depth > MAX_DEPTH:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", node.start_mark
+            )
+        kind = type(node)
+        if kind is mapping:
+            for key, value in node.value:
+                push((key, depth + 1))
+                push((value, depth + 1))
+        elif kind is sequence:
+            stack.extend([(child, depth + 1) for child in node.value])
+
+
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [part for pair in node.value for part in pair]
@@ -275,11 +332,13 @@ def load_marked(text: str) -> Any:
     return document
 
 
-def load_marked_all(text: str) -> tuple[Any, list[YamlSyntaxError]]:
+def load_marked_all(text: str, *, libyaml: bool = True) -> tuple[Any, list[YamlSyntaxError]]:
     """One YAML document, and every problem with a value of it, located, in file order (the
     later value of a duplicate key left out, a value that cannot be built None). A file that
-    does not parse, or breaks a limit of the whole (aliases, depth), raises YamlSyntaxError."""
-    loader = _MarkingLoader(text.removeprefix("\ufeff"))
+    does not parse, or breaks a limit of the whole (aliases, depth), raises YamlSyntaxError.
+    `libyaml=False` parses in Python even where libyaml is present (the tests compare both)."""
+    loader = _LOADERS[libyaml and HAS_LIBYAML](text.removeprefix("\ufeff"))
+    loader.aliases_possible = "*" in text
     try:
         return loader.get_single_data(), loader.problems
     except yaml.MarkedYAMLError as error:
