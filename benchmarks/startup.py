@@ -77,10 +77,13 @@ def main() -> None:
             [
                 python,
                 "-c",
-                "from nmt_assess.ruleset import load_ruleset, prebuilt\n"
+                "from nmt_assess.ruleset import load_ruleset\n"
+                "try:\n"
+                "    from nmt_assess.ruleset.prebuilt import state\n"
+                "except ImportError:\n"
+                "    state = lambda: 'none-before-issue-13'\n"
                 "r = load_ruleset()\n"
-                "print(r.causes[0].rules[0].id, ','.join(c.id for c in r.causes), "
-                "prebuilt.state())",
+                "print(r.causes[0].rules[0].id, ','.join(c.id for c in r.causes), state())",
             ],
             capture_output=True,
             text=True,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import nmt_assess
+from nmt_assess.cases import case_leaders, read_cases
 from nmt_assess.ruleset import loader, prebuilt
 from nmt_assess.ruleset.compile import compile_pack, compiled
 from nmt_assess.ruleset.loader import load_ruleset, read_packs
@@ -48,9 +49,10 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def test_the_artifact_loads_equal_to_the_normal_load(pack: Path) -> None:
-    state, built = prebuilt.load(pack)
+    state, found = prebuilt.load(pack)
     assert state == "used"
-    assert built is not None
+    assert found is not None
+    built = found.pack
     expected = normal_load(pack)
     assert built.ruleset == expected
     assert built.ruleset.model_dump() == expected.model_dump()  # type: ignore[attr-defined]
@@ -77,8 +79,9 @@ def test_load_ruleset_takes_the_default_pack_from_the_artifact(
 
 
 def test_the_prebuilt_leaves_are_tested_like_compiled_ones(pack: Path) -> None:
-    built = prebuilt.load(pack)[1]
-    assert built is not None
+    found = prebuilt.load(pack)[1]
+    assert found is not None
+    built = found.pack
     fresh = compile_pack(built.ruleset)
     values = [True, False, 0, 3, 7.5, "x", ("a", "b"), frozenset()]
     for old, new in zip(fresh.nodes, built.nodes, strict=True):
@@ -92,6 +95,55 @@ def test_the_prebuilt_leaves_are_tested_like_compiled_ones(pack: Path) -> None:
                     new.holds(value)
                 continue
             assert new.holds(value) == expected
+
+
+def test_the_cases_of_the_default_pack_come_from_the_artifact(
+    pack: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nmt_assess.cases as cases_module
+
+    expected = read_cases([pack], normal_load(pack))  # type: ignore[arg-type]
+    ruleset = load_ruleset()
+
+    def no_reading(path: Path, ruleset: object) -> None:
+        raise AssertionError(f"{path} was read")
+
+    monkeypatch.setattr(cases_module, "read_case", no_reading)
+    assert read_cases([pack], ruleset) == expected
+    assert len(expected[0]) > 100
+    assert case_leaders(ruleset, None) == {i: c.leading_cause for i, c in expected[0].items()}
+
+
+def test_cases_are_read_for_any_other_ruleset_or_packs(
+    pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nmt_assess.cases as cases_module
+
+    ruleset = load_ruleset()
+    other = normal_load(pack)
+    extra = tmp_path / "extra"
+    shutil.copytree(pack, extra)
+    read: list[Path] = []
+    original = cases_module.read_case
+
+    def counted(path: Path, ruleset: object) -> object:
+        read.append(path)
+        return original(path, ruleset)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cases_module, "read_case", counted)
+    read_cases([pack], other)  # type: ignore[arg-type]
+    assert len(read) > 100
+    read.clear()
+    read_cases([pack, extra], ruleset)
+    assert len(read) > 200
+
+
+def test_damaged_prebuilt_cases_are_read_from_their_files(pack: Path) -> None:
+    ruleset = load_ruleset()
+    expected = read_cases([pack], normal_load(pack))  # type: ignore[arg-type]
+    prebuilt.remember_cases(ruleset, b"not a pickle")
+    assert prebuilt.cases_for(ruleset) is None
+    assert read_cases([pack], ruleset) == expected
 
 
 @pytest.mark.parametrize(
@@ -200,7 +252,8 @@ def test_the_wheel_carries_an_artifact_that_matches_its_pack(tmp_path: Path) -> 
         artifact.write_bytes(archive.read("nmt_assess/_prebuilt/default.pickle"))
     assert "nmt_assess/_rules/pack.yaml" in names
     assert not [name for name in names if name.startswith("hatch_build")]
-    state, built = prebuilt.load(ROOT / "rules", artifact)
+    state, found = prebuilt.load(ROOT / "rules", artifact)
     assert state == "used"
-    assert built is not None
-    assert built.ruleset == normal_load(ROOT / "rules")
+    assert found is not None
+    assert found.pack.ruleset == normal_load(ROOT / "rules")
+    assert found.cases is not None

@@ -176,10 +176,12 @@ def load_ruleset(packs: Sequence[Path | str] | Path | str | None = None) -> Rule
         from nmt_assess.ruleset import prebuilt
         from nmt_assess.ruleset.compile import remember
 
-        compiled = prebuilt.load(chain[0])[1]
-        if compiled is not None:
-            remember(compiled)
-            return compiled.ruleset
+        built = prebuilt.load(chain[0])[1]
+        if built is not None:
+            remember(built.pack)
+            if built.cases is not None:
+                prebuilt.remember_cases(built.pack.ruleset, built.cases)
+            return built.pack.ruleset
     ruleset, problems, _ = read_packs(chain)
     errors = [p for p in problems if p.severity == "error"]
     if errors or ruleset is None:

@@ -3,7 +3,8 @@
 Reading the bundled pack's YAML and validating it costs more than the rest of a single `score`,
 so the wheel's build hook (hatch_build.py at the repository root) loads the default pack the
 normal way and writes the result into the wheel as `nmt_assess/_prebuilt/default.pickle`: the
-Ruleset and the CompiledPack every evaluator walks, behind a header that holds a key.
+Ruleset, the CompiledPack every evaluator walks and the pack's cases (what `explain` and
+`practice` read), behind a header that holds a key.
 
 The key is a hash of what the pickle's meaning depends on: every file of the pack folder (names
 and bytes), the source of nmt_assess itself (its models give the pickle its meaning) and its
@@ -24,11 +25,14 @@ import hashlib
 import os
 import pickle
 import sys
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from nmt_assess.cases import Case
     from nmt_assess.models import Ruleset
     from nmt_assess.ruleset.compile import CompiledPack
 
@@ -43,6 +47,15 @@ _PATH_STAND_IN = "<default pack>"
 _NOT_SOURCE = frozenset({"__pycache__", "_rules", "_prebuilt"})
 
 State = Literal["used", "absent", "stale", "unreadable"]
+
+
+@dataclass(frozen=True)
+class Prebuilt:
+    pack: CompiledPack
+    #: The usable cases of the pack by id, as cases.read_cases gives them, pickled apart so
+    #: that only the commands that read cases unpickle them (and import their model). None:
+    #: some case file has a problem, whose message would name the build's paths.
+    cases: bytes | None
 
 
 def package_dir() -> Path:
@@ -95,20 +108,24 @@ def _hash_files(digest: Any, root: Path, wanted: Callable[[str], bool]) -> None:
 def build(pack_dir: Path, source_dir: Path) -> bytes:
     """The artifact for the pack in `pack_dir` (build time: the pack must load without
     error), keyed for the source in `source_dir`."""
+    from nmt_assess.cases import read_cases
     from nmt_assess.ruleset.compile import compile_pack
     from nmt_assess.ruleset.loader import load_ruleset
 
     ruleset = load_ruleset([pack_dir])
+    cases, problems = read_cases([pack_dir], ruleset)
     packs = tuple(info.model_copy(update={"path": _PATH_STAND_IN}) for info in ruleset.packs)
     ruleset = ruleset.model_copy(update={"packs": packs})
-    payload = pickle.dumps(compile_pack(ruleset), protocol=pickle.HIGHEST_PROTOCOL)
+    cases_pickle = pickle.dumps(cases, protocol=pickle.HIGHEST_PROTOCOL)
+    built = Prebuilt(compile_pack(ruleset), None if problems else cases_pickle)
+    payload = pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL)
     return MAGIC + key(pack_dir, source_dir).encode() + b"\n" + payload
 
 
-def load(pack_dir: Path, artifact: Path | None = None) -> tuple[State, CompiledPack | None]:
-    """The compiled default pack from the artifact (default: the package's), when there is one
-    whose key matches the pack in `pack_dir` and this package as they are now; else why not,
-    and None."""
+def load(pack_dir: Path, artifact: Path | None = None) -> tuple[State, Prebuilt | None]:
+    """The compiled default pack and its cases from the artifact (default: the package's), when
+    there is one whose key matches the pack in `pack_dir` and this package as they are now;
+    else why not, and None."""
     try:
         with open(artifact or artifact_path(), "rb") as file:
             header = file.readline()
@@ -117,16 +134,16 @@ def load(pack_dir: Path, artifact: Path | None = None) -> tuple[State, CompiledP
                 return "unreadable", None
             if stored != key(pack_dir, package_dir()):
                 return "stale", None
-            pack = pickle.load(file)
+            built = pickle.load(file)
     except FileNotFoundError:
         return "absent", None
     except Exception:  # anything at all: the normal load is always there
         return "unreadable", None
     from nmt_assess.ruleset.compile import CompiledPack
 
-    if not isinstance(pack, CompiledPack):
+    if not isinstance(built, Prebuilt) or not isinstance(built.pack, CompiledPack):
         return "unreadable", None
-    return "used", _placed(pack, pack_dir)
+    return "used", Prebuilt(_placed(built.pack, pack_dir), built.cases)
 
 
 def _placed(pack: CompiledPack, pack_dir: Path) -> CompiledPack:
@@ -139,6 +156,37 @@ def _placed(pack: CompiledPack, pack_dir: Path) -> CompiledPack:
         for info in ruleset.packs
     )
     return dataclasses.replace(pack, ruleset=ruleset.model_copy(update={"packs": packs}))
+
+
+_cases: dict[int, tuple[weakref.ref[Ruleset], bytes]] = {}
+
+
+def remember_cases(ruleset: Ruleset, cases: bytes) -> None:
+    """Keep the prebuilt cases of the default pack while its ruleset lives."""
+    key = id(ruleset)
+
+    def forget(ref: weakref.ref[Ruleset]) -> None:
+        found = _cases.get(key)
+        if found is not None and found[0] is ref:
+            del _cases[key]
+
+    _cases[key] = (weakref.ref(ruleset, forget), cases)
+
+
+def cases_for(ruleset: Ruleset) -> Mapping[str, Case] | None:
+    """The default pack's cases, read at build time, when `ruleset` came from the artifact."""
+    from nmt_assess.cases import Case
+
+    found = _cases.get(id(ruleset))
+    if found is None or found[0]() is not ruleset:
+        return None
+    try:
+        cases = pickle.loads(found[1])
+    except Exception:  # anything at all: the cases are read from their files instead
+        return None
+    if not isinstance(cases, dict) or not all(isinstance(c, Case) for c in cases.values()):
+        return None
+    return cases
 
 
 def state() -> State:
