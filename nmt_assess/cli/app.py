@@ -9,28 +9,21 @@ code documented in `exit_codes`."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import signal
 import sys
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from nmt_assess.cli import exit_codes, explain, intake, practice, questionnaire, rules, score
+from nmt_assess.cli import exit_codes
 from nmt_assess.cli.errors import edge
 
-app = typer.Typer(
-    name="nmt-assess",
-    help=(
-        "Assess a neuromuscular-therapy client intake against the five NMT causes of pain, "
-        "red flags first. Supports, and does not replace, clinical judgement."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _show_version(value: bool) -> None:
@@ -39,7 +32,6 @@ def _show_version(value: bool) -> None:
         raise typer.Exit(exit_codes.OK)
 
 
-@app.callback()
 def _options(
     show_version: Annotated[
         bool,
@@ -54,12 +46,84 @@ def _options(
     pass
 
 
-app.command(name="score", help=score.__doc__)(edge(score.score))
-app.command(name="questionnaire", help=questionnaire.__doc__)(edge(questionnaire.questionnaire))
-app.command(name="intake", help=intake.intake.__doc__)(edge(intake.intake))
-app.command(name="explain", help=explain.explain.__doc__)(edge(explain.explain))
-app.command(name="practice", help=practice.practice.__doc__)(edge(practice.practice))
-app.add_typer(rules.app, name="rules")
+def _add_score(app: typer.Typer) -> None:
+    from nmt_assess.cli import score
+
+    app.command(name="score", help=score.__doc__)(edge(score.score))
+
+
+def _add_questionnaire(app: typer.Typer) -> None:
+    from nmt_assess.cli import questionnaire
+
+    app.command(name="questionnaire", help=questionnaire.__doc__)(edge(questionnaire.questionnaire))
+
+
+def _add_intake(app: typer.Typer) -> None:
+    from nmt_assess.cli import intake
+
+    app.command(name="intake", help=intake.intake.__doc__)(edge(intake.intake))
+
+
+def _add_explain(app: typer.Typer) -> None:
+    from nmt_assess.cli import explain
+
+    app.command(name="explain", help=explain.explain.__doc__)(edge(explain.explain))
+
+
+def _add_practice(app: typer.Typer) -> None:
+    from nmt_assess.cli import practice
+
+    app.command(name="practice", help=practice.practice.__doc__)(edge(practice.practice))
+
+
+def _add_rules(app: typer.Typer) -> None:
+    from nmt_assess.cli import rules
+
+    app.add_typer(rules.app, name="rules")
+
+
+#: The commands, in the order the help lists them, and how each is added to the app.
+COMMANDS: dict[str, Callable[[typer.Typer], None]] = {
+    "score": _add_score,
+    "questionnaire": _add_questionnaire,
+    "intake": _add_intake,
+    "explain": _add_explain,
+    "practice": _add_practice,
+    "rules": _add_rules,
+}
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The typer app with every command, or with the command `only` alone. A command line
+    that names a command runs in the app of that command alone, so typer builds (and Python
+    imports) nothing for the others; the command parses, helps and fails as in the full app,
+    and any other command line (`--help`, `--version`, a mistyped command) gets the full app."""
+    app = typer.Typer(
+        name="nmt-assess",
+        help=(
+            "Assess a neuromuscular-therapy client intake against the five NMT causes of pain, "
+            "red flags first. Supports, and does not replace, clinical judgement."
+        ),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    app.callback()(_options)
+    for name in COMMANDS if only is None else (only,):
+        COMMANDS[name](app)
+    return app
+
+
+@functools.cache
+def _full_app() -> typer.Typer:
+    return build_app()
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # `app`, the full app (what tests and scripts invoke), is built when first asked for
+    if name == "app":
+        return _full_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def version() -> str:
@@ -84,7 +148,9 @@ def run(args: list[str] | None = None) -> int:
     _stop_on_signals()
     try:
         try:
-            app(args=args)
+            given = sys.argv[1:] if args is None else args
+            named = given[0] if given and given[0] in COMMANDS else None
+            build_app(named)(args=args)
             code: object = exit_codes.OK
         except SystemExit as stop:
             code = stop.code

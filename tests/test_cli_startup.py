@@ -1,0 +1,92 @@
+"""The command line's start-up path: a command line that names a command runs in an app of
+that command alone (cli.app.build_app), which must parse, help and fail exactly as the full app
+does, and must not import the other commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nmt_assess.cli import app as app_module
+from nmt_assess.cli.app import COMMANDS, build_app, run
+
+DATA = Path(__file__).parent / "data"
+runner = CliRunner()
+
+COMMAND_LINES = [
+    *([name, "--help"] for name in COMMANDS),
+    *([name, "--no-such-option"] for name in COMMANDS),
+    ["score"],
+    ["score", "no-such-file.json", "--format", "json"],
+    ["score", str(DATA / "intakes" / "valid.json"), "--format", "nope"],
+    ["score", str(DATA / "intakes" / "valid.json"), "--jobs", "0"],
+    ["explain", "--format", "json", "no_such_thing"],
+    ["practice", "--level", "9"],
+    ["rules"],
+    ["rules", "test", "--help"],
+    ["rules", "lint", "--help"],
+    ["rules", "no-such-subcommand"],
+    ["intake", "--rules", "no-such-folder"],
+]
+
+
+@pytest.mark.parametrize("line", COMMAND_LINES, ids=" ".join)
+def test_a_command_alone_behaves_as_in_the_full_app(line: list[str]) -> None:
+    alone = runner.invoke(build_app(line[0]), line, env={"COLUMNS": "100"})
+    full = runner.invoke(build_app(), line, env={"COLUMNS": "100"})
+    assert (alone.exit_code, alone.stdout, alone.stderr) == (
+        full.exit_code,
+        full.stdout,
+        full.stderr,
+    )
+    assert alone.stdout or alone.stderr
+
+
+def test_the_module_app_is_the_full_app() -> None:
+    listed = runner.invoke(app_module.app, ["--help"], env={"COLUMNS": "100"}).stdout
+    assert all(name in listed for name in COMMANDS)
+
+
+def test_run_builds_the_app_of_the_command_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str | None] = []
+
+    def recording(only: str | None = None) -> object:
+        built.append(only)
+        return build_app(only)
+
+    monkeypatch.setattr(app_module, "build_app", recording)
+    assert run(["explain", "--format", "json", "ischemia"]) == 0
+    assert run(["--version"]) == 0
+    assert run(["not-a-command"]) == 2
+    assert built == ["explain", None, None]
+
+
+def test_scoring_one_intake_imports_no_other_command(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from nmt_assess.cli.app import run\n"
+        f"code = run(['score', {str(DATA / 'intakes' / 'valid.json')!r}, '--format', 'json'])\n"
+        "sys.stdout.flush()\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('nmt_assess.cli.', 'numpy',"
+        " 'rich', 'fhir', 'nmt_assess.teaching', 'nmt_assess.session')))\n"
+        "print(json.dumps(loaded), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import json\n" + script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert json.loads(done.stdout)["intake_id"]
+    loaded = json.loads(done.stderr.strip().splitlines()[-1])
+    assert "nmt_assess.cli.score" in loaded
+    for other in ("intake", "explain", "practice", "questionnaire", "rules"):
+        assert f"nmt_assess.cli.{other}" not in loaded
+    assert not [m for m in loaded if m.startswith(("numpy", "rich", "fhir"))]
+    assert not [m for m in loaded if m.startswith(("nmt_assess.teaching", "nmt_assess.session"))]
