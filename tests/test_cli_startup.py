@@ -90,3 +90,72 @@ def test_scoring_one_intake_imports_no_other_command(tmp_path: Path) -> None:
         assert f"nmt_assess.cli.{other}" not in loaded
     assert not [m for m in loaded if m.startswith(("numpy", "rich", "fhir"))]
     assert not [m for m in loaded if m.startswith(("nmt_assess.teaching", "nmt_assess.session"))]
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        (["score", "a.json", "--format", "json"], "a.json"),
+        (["score", "a.yaml", "-f", "json"], "a.yaml"),
+        (["score", "--format", "json", "a.json"], "a.json"),
+        (["score", "-f", "json", "a.json"], "a.json"),
+        (["score", "a.json", "--format", "text"], None),
+        (["score", "a.json", "--format", "JSON"], None),
+        (["score", "a.json", "--format=json"], None),
+        (["score", "-", "--format", "json"], None),
+        (["score", "a.json", "--top", "1"], None),
+        (["score", "a.json", "b.json", "--format", "json"], None),
+        (["explain", "a.json", "--format", "json"], None),
+        (["score", "a.json", "--format", "json", "--rules", "p"], None),
+    ],
+)
+def test_the_single_json_score_is_told_exactly(line: list[str], path: str | None) -> None:
+    assert app_module.single_json_score(line) == path
+
+
+def test_the_rules_variable_leaves_the_command_line_to_typer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NMT_ASSESS_RULES", "pack")
+    assert app_module.single_json_score(["score", "a.json", "--format", "json"]) is None
+
+
+INTAKE_FILES = [
+    DATA / "intakes" / "valid.json",
+    DATA / "intakes" / "valid.yaml",
+    DATA / "intakes" / "mini-flagged.yaml",
+    DATA / "intakes" / "bad_value.json",
+    DATA / "intakes" / "syntax_error.yaml",
+    DATA / "intakes" / "not_utf8.yaml",
+    DATA / "intakes" / "empty.yaml",
+    DATA / "intakes",
+    DATA / "batch" / "bundle.json",
+    DATA / "batch" / "intakes.jsonl",
+    DATA / "batch" / "export.csv",
+    DATA / "no-such-file.json",
+]
+ENTRY = "import sys, nmt_assess.cli.app as app\n{patch}app.main()\n"
+
+
+def invoke(arguments: list[str], *, through_typer: bool, cwd: Path) -> tuple[int, str, str]:
+    patch = "app.single_json_score = lambda given: None\n" if through_typer else ""
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY.format(patch=patch), *arguments],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("path", INTAKE_FILES, ids=lambda p: p.name)
+def test_scoring_one_file_as_json_is_the_same_with_or_without_typer(
+    path: Path, tmp_path: Path
+) -> None:
+    for line in (["score", str(path), "--format", "json"], ["score", "-f", "json", str(path)]):
+        assert app_module.single_json_score(line) == str(path)
+        direct = invoke(line, through_typer=False, cwd=tmp_path)
+        typed = invoke(line, through_typer=True, cwd=tmp_path)
+        assert direct == typed
+        assert "Traceback" not in direct[2]
+    assert list(tmp_path.iterdir()) == []

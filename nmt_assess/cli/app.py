@@ -149,9 +149,12 @@ def run(args: list[str] | None = None) -> int:
     try:
         try:
             given = sys.argv[1:] if args is None else args
-            named = given[0] if given and given[0] in COMMANDS else None
-            build_app(named)(args=args)
-            code: object = exit_codes.OK
+            path = single_json_score(given)
+            if path is not None:
+                code: object = _score_one_as_json(path)
+            else:
+                build_app(given[0] if given and given[0] in COMMANDS else None)(args=args)
+                code = exit_codes.OK
         except SystemExit as stop:
             code = stop.code
         sys.stdout.flush()  # here, not at interpreter exit, where a failure is a traceback
@@ -173,6 +176,54 @@ def run(args: list[str] | None = None) -> int:
         return code
     print(code, file=sys.stderr)
     return exit_codes.UNUSABLE_INPUT
+
+
+def single_json_score(given: list[str]) -> str | None:
+    """The PATH of `score PATH --format json` (or `-f json`, before or after PATH) and nothing
+    else, with no NMT_ASSESS_RULES and no shell completion asked for: the commonest single
+    intake, which `run` scores without typer. Typer would build a pydantic validator for each
+    of score's thirteen parameters, twelve of them unused here, which costs more than the
+    scoring; the score command is called with exactly the values typer would give it, and its
+    exits are handled as typer handles them. None: let typer parse the command line."""
+    from nmt_assess.cli.options import RULES_ENVVAR
+
+    if len(given) != 4 or given[0] != "score" or RULES_ENVVAR in os.environ:
+        return None
+    if any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
+        return None
+    rest = given[1:]
+    if rest[0] in ("--format", "-f") and rest[1] == "json":
+        path = rest[2]
+    elif rest[1] in ("--format", "-f") and rest[2] == "json":
+        path = rest[0]
+    else:
+        return None
+    return None if path.startswith("-") else path
+
+
+def _score_one_as_json(path: str) -> int:
+    from nmt_assess.cli import score
+    from nmt_assess.writers.formats import OutputFormat
+
+    try:
+        edge(score.score)(
+            paths=[path],
+            output_format=OutputFormat.json,
+            output=None,
+            jobs=None,
+            input_format=None,
+            column_map=None,
+            fail_on=None,
+            top=None,
+            rules=None,
+            set_answers=None,
+            unset=None,
+        )
+    except typer.Exit as stop:  # as typer's main: the code it carries
+        return int(stop.exit_code)
+    except KeyboardInterrupt:  # as typer's main
+        return exit_codes.INTERRUPTED
+    return exit_codes.OK
 
 
 def _guard_standard_streams() -> None:
