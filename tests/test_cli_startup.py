@@ -66,14 +66,22 @@ def test_run_builds_the_app_of_the_command_named(monkeypatch: pytest.MonkeyPatch
     assert built == ["explain", None, None]
 
 
-def test_scoring_one_intake_imports_no_other_command(tmp_path: Path) -> None:
+def test_scoring_one_json_intake_imports_no_other_command_nor_yaml(tmp_path: Path) -> None:
+    # as in an installed wheel: the default pack prebuilt (a checkout reads its YAML)
+    from nmt_assess.ruleset import prebuilt
+
+    root = Path(__file__).resolve().parent.parent
+    artifact = tmp_path / "default.pickle"
+    artifact.write_bytes(prebuilt.build(root / "rules", root / "nmt_assess"))
     script = (
-        "import sys\n"
+        "import sys, pathlib\n"
+        "from nmt_assess.ruleset import prebuilt\n"
+        f"prebuilt.artifact_path = lambda: pathlib.Path({str(artifact)!r})\n"
         "from nmt_assess.cli.app import run\n"
         f"code = run(['score', {str(DATA / 'intakes' / 'valid.json')!r}, '--format', 'json'])\n"
         "sys.stdout.flush()\n"
         "loaded = sorted(m for m in sys.modules if m.startswith(('nmt_assess.cli.', 'numpy',"
-        " 'rich', 'fhir', 'nmt_assess.teaching', 'nmt_assess.session')))\n"
+        " 'rich', 'fhir', 'nmt_assess.teaching', 'nmt_assess.session', 'yaml')))\n"
         "print(json.dumps(loaded), file=sys.stderr)\n"
     )
     done = subprocess.run(
@@ -88,7 +96,7 @@ def test_scoring_one_intake_imports_no_other_command(tmp_path: Path) -> None:
     assert "nmt_assess.cli.score" in loaded
     for other in ("intake", "explain", "practice", "questionnaire", "rules"):
         assert f"nmt_assess.cli.{other}" not in loaded
-    assert not [m for m in loaded if m.startswith(("numpy", "rich", "fhir"))]
+    assert not [m for m in loaded if m.startswith(("numpy", "rich", "fhir", "yaml"))]
     assert not [m for m in loaded if m.startswith(("nmt_assess.teaching", "nmt_assess.session"))]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from nmt_assess import marked_yaml
+from nmt_assess import _marked_loader, marked_yaml
 from nmt_assess.marked_yaml import (
     MAX_DEPTH,
     MarkedDict,
@@ -68,7 +68,7 @@ def read_both(text: str) -> tuple[Any, Any]:
 
 def test_libyaml_is_what_parses_here() -> None:
     # the parity below compares two parsers only where PyYAML has libyaml
-    assert marked_yaml.HAS_LIBYAML
+    assert _marked_loader.HAS_LIBYAML
     assert yaml.__with_libyaml__
 
 
@@ -141,7 +141,7 @@ def test_the_depth_check_of_a_tree_raises_where_the_full_shape_check_does(text: 
     # a document without `*` has no alias: the quicker walk must stop at the same node
     node = yaml.compose(text, Loader=yaml.CSafeLoader)
     errors = []
-    for check in (marked_yaml._check_shape, marked_yaml._check_depth):
+    for check in (_marked_loader._check_shape, _marked_loader._check_depth):
         with pytest.raises(yaml.constructor.ConstructorError) as raised:
             check(node)
         mark = raised.value.problem_mark
