@@ -206,9 +206,15 @@ _CASE_STAND_INS: dict[str, Any] = {
 def read_cases(packs: Sequence[Path], ruleset: Ruleset) -> tuple[dict[str, Case], list[Problem]]:
     """Every usable case of the packs by id (a later pack's case replaces one of the same id),
     and the problems of the case files that cannot be used."""
+    from nmt_assess.ruleset import prebuilt
+    from nmt_assess.ruleset.loader import case_files, default_pack_dir
+
+    if list(packs) == [default_pack_dir()]:
+        prebuilt_cases = prebuilt.cases_for(ruleset)  # read when the wheel was built
+        if prebuilt_cases is not None:
+            return dict(prebuilt_cases), []
     cases: dict[str, Case] = {}
     problems: list[Problem] = []
-    from nmt_assess.ruleset.loader import case_files
 
     for path in (path for pack in packs for path in case_files(pack)):
         result = read_case(path, ruleset)

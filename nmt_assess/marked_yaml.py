@@ -1,7 +1,10 @@
 """Safe YAML loading that remembers where every mapping key and list item stood.
 
-Rule authors and intake writers need errors that name a line. The C loader is used when
-libyaml is present; duplicate keys, which PyYAML would silently collapse, are rejected.
+Rule authors and intake writers need errors that name a line. Every YAML file is parsed by
+libyaml (PyYAML's C parser) when PyYAML was built with it, and by PyYAML's pure-Python parser
+otherwise; both give the same values with the same positions and the same problems (a test
+reads every YAML file of the repository both ways), and only the text of a syntax error that
+stops the parse differs. Duplicate keys, which PyYAML would silently collapse, are rejected.
 
 A problem with one value (a duplicate key, a tag such as `!!python/object`, a number too long)
 does not stop the reading: `load_marked_all` collects each one, located, and goes on (the later
@@ -15,6 +18,9 @@ laughs" would otherwise expand to a billion), nesting is capped at MAX_DEPTH, a 
 than MAX_DIGITS digits is refused, and a UTF-8 byte-order mark is ignored. Each is a located
 YamlSyntaxError, never an exception from deep inside PyYAML.
 
+PyYAML is imported only when a YAML text is read (nmt_assess._marked_loader): the values,
+their positions and the errors live here, for readers that never see YAML.
+
 Plain scalars are kept as written beside their YAML 1.1 value (`plain_texts`, `key_texts`): an
 id `0123`, `12:30` or `yes` is text to the user, not 83, 750 or true. A mapping key that is a
 plain scalar is its text as written (`yes:` is the key 'yes', `on:` beside it is another key):
@@ -26,13 +32,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from typing import Any
-
-import yaml
-
-try:
-    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - libyaml missing
-    _BaseLoader = yaml.SafeLoader
 
 #: How many values aliases may add to those the file spells out.
 ALIAS_BUDGET = 10_000
@@ -63,196 +62,6 @@ class MarkedList(list[Any]):
     item_cols: list[int]
 
 
-class DuplicateKeyError(yaml.MarkedYAMLError):
-    pass
-
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        #: the problems found while building values, in file order
-        self.problems: list[YamlSyntaxError] = []
-        #: for each node being composed, whether it is a mapping key
-        self._is_key: list[bool] = []
-
-    # --- keys as written ------------------------------------------------------------------
-
-    def descend_resolver(self, current_node: yaml.Node | None, current_index: Any) -> None:
-        # the composer gives a mapping key the index None (a value gets its key node)
-        self._is_key.append(isinstance(current_node, yaml.MappingNode) and current_index is None)
-        super().descend_resolver(current_node, current_index)
-
-    def ascend_resolver(self) -> None:
-        if self._is_key:
-            self._is_key.pop()
-        super().ascend_resolver()
-
-    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
-        tag: str = super().resolve(kind, value, implicit)
-        if kind is yaml.ScalarNode and implicit[0] and self._is_key and self._is_key[-1]:
-            return tag if tag == _MERGE_TAG else _STR_TAG  # `<<` still merges
-        return tag
-
-    # --- values: a problem is collected, and the value is None ----------------------------
-
-    def construct_document(self, node: yaml.Node) -> Any:
-        _check_shape(node)
-        # deep: every value is built inside construct_object, where its problems are caught
-        data = self.construct_object(node, deep=True)
-        self.constructed_objects.clear()
-        self.recursive_objects.clear()
-        self.deep_construct = False
-        return data
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects:
-            return self.constructed_objects[node]
-        old_deep = self.deep_construct
-        try:
-            return super().construct_object(node, deep=deep)
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark or node.start_mark
-            message = error.problem or error.context or "invalid YAML"
-            self._collect(message, mark, duplicate=isinstance(error, DuplicateKeyError))
-        except (ValueError, TypeError, OverflowError) as error:  # such as `!!float abc`
-            self._collect(f"cannot read {_short(node)} ({type(error).__name__})", node.start_mark)
-        self.recursive_objects.pop(node, None)
-        self.deep_construct = old_deep
-        self.constructed_objects[node] = None  # an alias to it is None too, reported once
-        return None
-
-    def _collect(self, message: str, mark: Any, duplicate: bool = False) -> None:
-        self.problems.append(
-            YamlSyntaxError(_one_line(message), mark.line + 1, mark.column + 1, duplicate)
-        )
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> MarkedDict:
-        self.flatten_mapping(node)
-        mapping = MarkedDict()
-        mapping.line = node.start_mark.line + 1
-        mapping.col = node.start_mark.column + 1
-        mapping.key_lines = {}
-        mapping.key_cols = {}
-        mapping.key_texts = {}
-        mapping.plain_texts = {}
-        for key_node, value_node in node.value:
-            found = len(self.problems)
-            key = self.construct_object(key_node, deep=True)
-            if len(self.problems) > found:
-                continue  # a key that cannot be built: reported, the pair is left out
-            if not isinstance(key, Hashable):
-                self._collect("a mapping key must be a plain value", key_node.start_mark)
-                continue
-            if key in mapping:
-                self._collect(f"duplicate key '{key}'", key_node.start_mark, duplicate=True)
-                self.construct_object(value_node, deep=True)  # its own problems; then ignored
-                continue
-            mapping[key] = self.construct_object(value_node, deep=True)
-            mapping.key_lines[key] = key_node.start_mark.line + 1
-            mapping.key_cols[key] = key_node.start_mark.column + 1
-            if _is_plain(key_node):
-                mapping.key_texts[key] = key_node.value
-            if _is_plain(value_node):
-                mapping.plain_texts[key] = value_node.value
-        return mapping
-
-    def construct_bounded_int(self, node: yaml.ScalarNode) -> int:
-        digits = sum(ch.isalnum() for ch in node.value)
-        if digits > MAX_DIGITS:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a number of {digits} digits (at most {MAX_DIGITS})", node.start_mark
-            )
-        value: int = super().construct_yaml_int(node)
-        return value
-
-    def construct_marked_sequence(self, node: yaml.SequenceNode) -> MarkedList:
-        items = MarkedList(self.construct_object(child, deep=True) for child in node.value)
-        items.line = node.start_mark.line + 1
-        items.col = node.start_mark.column + 1
-        items.item_lines = [child.start_mark.line + 1 for child in node.value]
-        items.item_cols = [child.start_mark.column + 1 for child in node.value]
-        return items
-
-
-_MarkingLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _MarkingLoader.construct_mapping
-)
-_MarkingLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _MarkingLoader.construct_marked_sequence
-)
-_MarkingLoader.add_constructor("tag:yaml.org,2002:int", _MarkingLoader.construct_bounded_int)
-_MarkingLoader.add_constructor("tag:yaml.org,2002:timestamp", _MarkingLoader.construct_yaml_str)
-
-
-def _is_plain(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and not node.style  # plain: None, or "" from libyaml
-
-
-def _check_shape(root: yaml.Node) -> None:
-    """Refuse, before anything is built, a document whose aliases expand beyond ALIAS_BUDGET
-    values, that refers to itself, or that nests deeper than MAX_DEPTH. One pass over the
-    node graph, each node once: the expanded size is counted, never built."""
-    sizes: dict[int, int] = {}
-    depths: dict[int, int] = {}
-    reused: yaml.Node | None = None
-    open_nodes: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        children = _children(node)
-        if children_done:
-            open_nodes.discard(id(node))
-            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
-            depth = 1 + max((depths[id(child)] for child in children), default=0)
-            if depth > MAX_DEPTH:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"nested more than {MAX_DEPTH} levels deep", node.start_mark
-                )
-            depths[id(node)] = depth
-            continue
-        if id(node) in sizes:
-            reused = reused or node
-            continue
-        if id(node) in open_nodes:
-            raise yaml.constructor.ConstructorError(
-                None, None, "an alias refers to a value that contains it", node.start_mark
-            )
-        open_nodes.add(id(node))
-        stack.append((node, True))
-        for child in children:
-            if id(child) in open_nodes:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "an alias refers to a value that contains it", child.start_mark
-                )
-            if id(child) in sizes:
-                reused = reused or child
-            else:
-                stack.append((child, False))
-        if len(open_nodes) > MAX_DEPTH:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"nested more than {MAX_DEPTH} levels deep", node.start_mark
-            )
-    if reused is not None and sizes[id(root)] > len(sizes) + ALIAS_BUDGET:
-        raise yaml.constructor.ConstructorError(
-            None,
-            None,
-            f"aliases expand to more than {ALIAS_BUDGET} extra values (write the values out)",
-            reused.start_mark,
-        )
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
 class YamlSyntaxError(ValueError):
     """A file that is not valid YAML, with the parser's 1-based line and column."""
 
@@ -275,41 +84,14 @@ def load_marked(text: str) -> Any:
     return document
 
 
-def load_marked_all(text: str) -> tuple[Any, list[YamlSyntaxError]]:
+def load_marked_all(text: str, *, libyaml: bool = True) -> tuple[Any, list[YamlSyntaxError]]:
     """One YAML document, and every problem with a value of it, located, in file order (the
     later value of a duplicate key left out, a value that cannot be built None). A file that
-    does not parse, or breaks a limit of the whole (aliases, depth), raises YamlSyntaxError."""
-    loader = _MarkingLoader(text.removeprefix("\ufeff"))
-    try:
-        return loader.get_single_data(), loader.problems
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = _one_line(error.problem or error.context or "invalid YAML")
-        raise YamlSyntaxError(
-            message,
-            mark.line + 1 if mark else None,
-            mark.column + 1 if mark else None,
-            duplicate=isinstance(error, DuplicateKeyError),
-        ) from None
-    except yaml.YAMLError as error:  # a ReaderError (a control character): a position, no mark
-        position = getattr(error, "position", None)
-        line = None if position is None else text.count("\n", 0, position) + 1
-        raise YamlSyntaxError(_one_line(str(error).splitlines()[0]), line) from None
-    except (ValueError, RecursionError, MemoryError) as error:  # from a constructor, unlocated
-        raise YamlSyntaxError(f"cannot be read ({type(error).__name__})", None) from None
-    finally:
-        loader.dispose()
+    does not parse, or breaks a limit of the whole (aliases, depth), raises YamlSyntaxError.
+    `libyaml=False` parses in Python even where libyaml is present (the tests compare both)."""
+    from nmt_assess._marked_loader import read
 
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split())
-
-
-def _short(node: yaml.Node) -> str:
-    value = node.value if isinstance(node, yaml.ScalarNode) else "a value"
-    tag = node.tag.removeprefix("tag:yaml.org,2002:")
-    text = repr(value) if isinstance(node, yaml.ScalarNode) else value
-    return f"{text if len(text) <= 40 else text[:37] + '...'} as {tag}"
+    return read(text, libyaml=libyaml)
 
 
 def position_of(data: Any, path: Sequence[Hashable]) -> tuple[int | None, int | None]:

@@ -9,28 +9,21 @@ code documented in `exit_codes`."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import signal
 import sys
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from nmt_assess.cli import exit_codes, explain, intake, practice, questionnaire, rules, score
+from nmt_assess.cli import exit_codes
 from nmt_assess.cli.errors import edge
 
-app = typer.Typer(
-    name="nmt-assess",
-    help=(
-        "Assess a neuromuscular-therapy client intake against the five NMT causes of pain, "
-        "red flags first. Supports, and does not replace, clinical judgement."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _show_version(value: bool) -> None:
@@ -39,7 +32,6 @@ def _show_version(value: bool) -> None:
         raise typer.Exit(exit_codes.OK)
 
 
-@app.callback()
 def _options(
     show_version: Annotated[
         bool,
@@ -54,12 +46,84 @@ def _options(
     pass
 
 
-app.command(name="score", help=score.__doc__)(edge(score.score))
-app.command(name="questionnaire", help=questionnaire.__doc__)(edge(questionnaire.questionnaire))
-app.command(name="intake", help=intake.intake.__doc__)(edge(intake.intake))
-app.command(name="explain", help=explain.explain.__doc__)(edge(explain.explain))
-app.command(name="practice", help=practice.practice.__doc__)(edge(practice.practice))
-app.add_typer(rules.app, name="rules")
+def _add_score(app: typer.Typer) -> None:
+    from nmt_assess.cli import score
+
+    app.command(name="score", help=score.__doc__)(edge(score.score))
+
+
+def _add_questionnaire(app: typer.Typer) -> None:
+    from nmt_assess.cli import questionnaire
+
+    app.command(name="questionnaire", help=questionnaire.__doc__)(edge(questionnaire.questionnaire))
+
+
+def _add_intake(app: typer.Typer) -> None:
+    from nmt_assess.cli import intake
+
+    app.command(name="intake", help=intake.intake.__doc__)(edge(intake.intake))
+
+
+def _add_explain(app: typer.Typer) -> None:
+    from nmt_assess.cli import explain
+
+    app.command(name="explain", help=explain.explain.__doc__)(edge(explain.explain))
+
+
+def _add_practice(app: typer.Typer) -> None:
+    from nmt_assess.cli import practice
+
+    app.command(name="practice", help=practice.practice.__doc__)(edge(practice.practice))
+
+
+def _add_rules(app: typer.Typer) -> None:
+    from nmt_assess.cli import rules
+
+    app.add_typer(rules.app, name="rules")
+
+
+#: The commands, in the order the help lists them, and how each is added to the app.
+COMMANDS: dict[str, Callable[[typer.Typer], None]] = {
+    "score": _add_score,
+    "questionnaire": _add_questionnaire,
+    "intake": _add_intake,
+    "explain": _add_explain,
+    "practice": _add_practice,
+    "rules": _add_rules,
+}
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The typer app with every command, or with the command `only` alone. A command line
+    that names a command runs in the app of that command alone, so typer builds (and Python
+    imports) nothing for the others; the command parses, helps and fails as in the full app,
+    and any other command line (`--help`, `--version`, a mistyped command) gets the full app."""
+    app = typer.Typer(
+        name="nmt-assess",
+        help=(
+            "Assess a neuromuscular-therapy client intake against the five NMT causes of pain, "
+            "red flags first. Supports, and does not replace, clinical judgement."
+        ),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    app.callback()(_options)
+    for name in COMMANDS if only is None else (only,):
+        COMMANDS[name](app)
+    return app
+
+
+@functools.cache
+def _full_app() -> typer.Typer:
+    return build_app()
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # `app`, the full app (what tests and scripts invoke), is built when first asked for
+    if name == "app":
+        return _full_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def version() -> str:
@@ -84,8 +148,13 @@ def run(args: list[str] | None = None) -> int:
     _stop_on_signals()
     try:
         try:
-            app(args=args)
-            code: object = exit_codes.OK
+            given = sys.argv[1:] if args is None else args
+            path = single_json_score(given)
+            if path is not None:
+                code: object = _score_one_as_json(path)
+            else:
+                build_app(given[0] if given and given[0] in COMMANDS else None)(args=args)
+                code = exit_codes.OK
         except SystemExit as stop:
             code = stop.code
         sys.stdout.flush()  # here, not at interpreter exit, where a failure is a traceback
@@ -107,6 +176,54 @@ def run(args: list[str] | None = None) -> int:
         return code
     print(code, file=sys.stderr)
     return exit_codes.UNUSABLE_INPUT
+
+
+def single_json_score(given: list[str]) -> str | None:
+    """The PATH of `score PATH --format json` (or `-f json`, before or after PATH) and nothing
+    else, with no NMT_ASSESS_RULES and no shell completion asked for: the commonest single
+    intake, which `run` scores without typer. Typer would build a pydantic validator for each
+    of score's thirteen parameters, twelve of them unused here, which costs more than the
+    scoring; the score command is called with exactly the values typer would give it, and its
+    exits are handled as typer handles them. None: let typer parse the command line."""
+    from nmt_assess.cli.options import RULES_ENVVAR
+
+    if len(given) != 4 or given[0] != "score" or RULES_ENVVAR in os.environ:
+        return None
+    if any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
+        return None
+    rest = given[1:]
+    if rest[0] in ("--format", "-f") and rest[1] == "json":
+        path = rest[2]
+    elif rest[1] in ("--format", "-f") and rest[2] == "json":
+        path = rest[0]
+    else:
+        return None
+    return None if path.startswith("-") else path
+
+
+def _score_one_as_json(path: str) -> int:
+    from nmt_assess.cli import score
+    from nmt_assess.writers.formats import OutputFormat
+
+    try:
+        edge(score.score)(
+            paths=[path],
+            output_format=OutputFormat.json,
+            output=None,
+            jobs=None,
+            input_format=None,
+            column_map=None,
+            fail_on=None,
+            top=None,
+            rules=None,
+            set_answers=None,
+            unset=None,
+        )
+    except typer.Exit as stop:  # as typer's main: the code it carries
+        return int(stop.exit_code)
+    except KeyboardInterrupt:  # as typer's main
+        return exit_codes.INTERRUPTED
+    return exit_codes.OK
 
 
 def _guard_standard_streams() -> None:

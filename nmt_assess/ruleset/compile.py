@@ -109,6 +109,24 @@ class Node:
     def is_leaf(self) -> bool:
         return self.op in LEAF_OPS
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # `holds` is a closure, which pickle cannot carry: it is made again from op and operand
+        fields = (self.op, self.finding, self.operand, self.children, self.reads)
+        return (_unpickled_node, (*fields, self.codes, self.mask))
+
+
+def _unpickled_node(
+    op: str,
+    finding: str | None,
+    operand: Any,
+    children: tuple[int, ...],
+    reads: frozenset[str],
+    codes: tuple[int, ...] | None,
+    mask: int | None,
+) -> Node:
+    holds = leaf_test(op, operand) if op in LEAF_OPS else _never
+    return Node(op, finding, operand, children, reads, codes, mask, holds)
+
 
 @dataclass(frozen=True, slots=True)
 class Encoding:
@@ -238,6 +256,12 @@ def compiled(ruleset: Ruleset) -> CompiledPack:
     pack = compile_pack(ruleset)
     _cache[key] = (weakref.ref(ruleset, _forget(_cache, key)), pack)
     return pack
+
+
+def remember(pack: CompiledPack) -> None:
+    """Take `pack` as its ruleset's compiled pack (one compiled at build time: prebuilt.py)."""
+    key = id(pack.ruleset)
+    _cache[key] = (weakref.ref(pack.ruleset, _forget(_cache, key)), pack)
 
 
 def _forget(

@@ -169,8 +169,20 @@ def same_stem_problems(files: Sequence[Path]) -> list[Problem]:
 
 
 def load_ruleset(packs: Sequence[Path | str] | Path | str | None = None) -> Ruleset:
-    """Read, validate, layer and cross-check the packs (default: the bundled pack alone)."""
-    ruleset, problems, _ = read_packs(pack_chain(packs))
+    """Read, validate, layer and cross-check the packs (default: the bundled pack alone). The
+    bundled pack alone comes from the wheel's prebuilt artifact when it matches (prebuilt.py)."""
+    chain = pack_chain(packs)
+    if chain == [default_pack_dir()]:
+        from nmt_assess.ruleset import prebuilt
+        from nmt_assess.ruleset.compile import remember
+
+        built = prebuilt.load(chain[0])[1]
+        if built is not None:
+            remember(built.pack)
+            if built.cases is not None:
+                prebuilt.remember_cases(built.pack.ruleset, built.cases)
+            return built.pack.ruleset
+    ruleset, problems, _ = read_packs(chain)
     errors = [p for p in problems if p.severity == "error"]
     if errors or ruleset is None:
         raise ProblemsError(errors)
