@@ -210,6 +210,7 @@ def _score_one_as_json(path: str) -> int:
             paths=[path],
             output_format=OutputFormat.json,
             output=None,
+            detail=None,
             jobs=None,
             input_format=None,
             column_map=None,
