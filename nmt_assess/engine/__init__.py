@@ -70,8 +70,10 @@ class Engine:
         self.evaluator = ScalarEvaluator(self.pack)
         self.builder = DocumentBuilder(self.pack)
 
-    def score(self, intake: Intake) -> Assessment:
-        return Assessment.model_validate(self.assess(intake))
+    def score(self, intake: Intake, check_next: bool = True) -> Assessment:
+        """The assessment, typed; without `check_next` its causes suggest no next checks (what
+        grading a case does not read, and most of the cost of one intake)."""
+        return Assessment.model_validate(self.document(intake, check_next))
 
     def evaluate(self, findings: Mapping[str, Any]) -> Result:
         return self.evaluator.evaluate(findings)
@@ -82,11 +84,11 @@ class Engine:
         document = self.document(intake) if detail == "full" else self.summary(intake)
         return cast(Document, document)
 
-    def document(self, intake: Intake) -> AssessmentDocument:
+    def document(self, intake: Intake, check_next: bool = True) -> AssessmentDocument:
         """The assessment as its typed JSON document (schema_version 3)."""
         findings = intake.findings
         return self.builder.build(
-            self.evaluator.evaluate(findings),
+            self.evaluator.evaluate(findings, check_next),
             findings,
             intake.id,
             None if intake.date is None else intake.date.isoformat(),
