@@ -4,12 +4,12 @@ by hand). Issue 13's target: a pack of 1,000 rules scores at least 1/5 as fast a
     python benchmarks/large_pack.py                 # 1,000 rules, 300 red flags, 6,000 intakes
     python benchmarks/large_pack.py --rules 2000 --detail summary
 
-The large pack is the default pack with its first cause's rules copied up to `--rules` (a third
-of them in one large group, the last testing 70 findings) and its red flags copied up to
-`--flags` (the last testing 70 findings): the shape tests/test_evaluators.py checks for
-correctness. Both packs score the same seeded intakes (benchmarks/generate.py) the way `score
--f jsonl` does in one process: chunks of records evaluated with numpy, documents built and
-written as JSON Lines. Best of three, intakes per second.
+The large pack is tests/test_evaluators.py's `big_pack`, the one the tests check for
+correctness: the default pack with its first cause's rules copied up to `--rules` (a third of
+them in one large group, the last testing 70 findings) and its red flags copied up to `--flags`
+(the last testing 70 findings). Both packs score the same seeded intakes
+(benchmarks/generate.py) the way `score -f jsonl` does in one process: chunks of records
+evaluated with numpy, documents built and written as JSON Lines. Best of three, intakes per second.
 """
 
 from __future__ import annotations
@@ -18,42 +18,19 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-from generate import intakes
+from generate import intakes  # noqa: E402
 
-from nmt_assess.batch import CHUNK_SIZE, ChunkScorer
-from nmt_assess.models import AnyOf, FindingTest, FindingType, Ruleset
-from nmt_assess.readers.records import Origin, RawRecord
-from nmt_assess.ruleset import load_ruleset
-
-
-def large_pack(ruleset: Ruleset, rules: int, flags: int) -> Ruleset:
-    yes_no = [f for f, finding in ruleset.findings.items() if finding.type is FindingType.yes_no]
-    wide = AnyOf(any=tuple(FindingTest(finding=yes_no[i % len(yes_no)]) for i in range(70)))
-    cause = ruleset.causes[0]
-    made = []
-    for number in range(rules):
-        rule = cause.rules[number % len(cause.rules)]
-        update: dict[str, Any] = {"id": f"{rule.id}.{number}"}
-        if number % 3 == 0:
-            update["group"] = "big"
-        if number == rules - 1:
-            update["when"] = wide
-        made.append(rule.model_copy(update=update))
-    copies = []
-    for number in range(flags):
-        flag = ruleset.red_flags[number % len(ruleset.red_flags)]
-        update = {"id": f"{flag.id}.{number}"}
-        if number == flags - 1:
-            update["when"] = wide
-        copies.append(flag.model_copy(update=update))
-    causes = (cause.model_copy(update={"rules": tuple(made)}), *ruleset.causes[1:])
-    return ruleset.model_copy(update={"causes": causes, "red_flags": tuple(copies)})
+from nmt_assess.batch import CHUNK_SIZE, ChunkScorer  # noqa: E402
+from nmt_assess.models import Ruleset  # noqa: E402
+from nmt_assess.readers.records import Origin, RawRecord  # noqa: E402
+from nmt_assess.ruleset import load_ruleset  # noqa: E402
+from tests.test_evaluators import big_pack  # noqa: E402  (the pack the tests check)
 
 
 def rate(ruleset: Ruleset, records: list[RawRecord], detail: str) -> float:
@@ -77,7 +54,7 @@ def main() -> None:
     parser.add_argument("--detail", choices=("full", "summary"), default="full")
     args = parser.parse_args()
     default = load_ruleset()
-    large = large_pack(default, args.rules, args.flags)
+    large = big_pack(default, args.rules, args.flags)
     documents = [orjson.loads(orjson.dumps(d)) for d in intakes(default, args.count, 1)]
     records = [RawRecord(Origin("x.jsonl", n, n), d) for n, d in enumerate(documents, 1)]
     ours = rate(default, records, args.detail)
