@@ -23,6 +23,9 @@ PAIRS = [
     (document.WithheldEntry, assessment.Withheld),
     (document.SiteEntry, assessment.SiteAssessment),
     (document.CauseEntry, assessment.CauseAssessment),
+    (document.SummaryFlagEntry, assessment.SummaryFlag),
+    (document.SummaryScreenEntry, assessment.SummaryScreen),
+    (document.SummaryCauseEntry, assessment.SummaryCause),
 ]
 
 
@@ -38,3 +41,8 @@ def test_each_entry_has_its_models_keys(typed: Any, model: Any) -> None:
 def test_the_document_has_the_assessments_keys() -> None:
     keys = _keys(document.AssessmentDocument) - {"source"}  # batch records add their source
     assert keys == set(assessment.Assessment.model_fields)
+
+
+def test_the_summary_has_the_summary_models_keys() -> None:
+    keys = _keys(document.SummaryDocument) - {"source"}  # batch records add their source
+    assert keys == set(assessment.AssessmentSummary.model_fields)

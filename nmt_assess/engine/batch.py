@@ -660,7 +660,7 @@ class _CauseTable:
 
     def _ranges_by_row(self) -> tuple[list[int], list[str], list[float], list[float]]:
         """Every intake's ranges at once, intake after intake (candidates in catalog order),
-        and where each intake's start."""
+        and where the ranges of each intake start."""
         unknown = np.stack(self._unknown, axis=1)
         rows, columns = np.nonzero(unknown)  # row-major: by intake, then by candidate
         least = np.stack(self._least, axis=1)[rows, columns].tolist()
