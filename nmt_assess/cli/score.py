@@ -118,7 +118,6 @@ def score(
     from nmt_assess.ruleset import load_ruleset
     from nmt_assess.scoring import (
         SUFFIX_FORMAT,
-        check_detail,
         checked_output,
         checked_stdout,
         column_map_for,
@@ -158,7 +157,6 @@ def score(
             _score_single(inputs[0], ruleset, output_format, target, top, fail_on, level)
             return
         chosen = output_format or default_batch_format(output, sys.stdout.isatty())
-        check_detail(chosen, level)
         tally = score_sources(
             inputs, ruleset, mapping, chosen, target, jobs, with_progress, detail=level
         )

@@ -670,14 +670,43 @@ class _CauseTable:
         return bounds, findings, least, most
 
 
-class _StateRow(Sequence[State3]):
+class _AsTuple(Sequence[Any]):
+    """A row that reads, compares and prints as the tuple it stands for, so a Result made of
+    rows equals (and prints as) the scalar evaluator's."""
+
+    __slots__ = ()
+
+    def _tuple(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(self._tuple())
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._tuple())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return self._tuple() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._tuple())
+
+
+class _StateRow(_AsTuple):
     """One intake's node states, read from their codes when asked: the builder reads only the
-    few nodes it explains. It reads, compares and prints as the tuple it stands for."""
+    few nodes it explains."""
 
     __slots__ = ("_codes",)
 
     def __init__(self, codes: bytes) -> None:
         self._codes = codes
+
+    def _tuple(self) -> tuple[State3, ...]:
+        return tuple(map(_STATE_OF.__getitem__, self._codes))
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
@@ -687,23 +716,9 @@ class _StateRow(Sequence[State3]):
     def __len__(self) -> int:
         return len(self._codes)
 
-    def __iter__(self) -> Iterator[State3]:
-        return map(_STATE_OF.__getitem__, self._codes)
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence):
-            return tuple(self) == tuple(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(tuple(self))
-
-
-class _RowView(Sequence[Any]):
-    """One intake's row of a batch table, made when first read. It reads, compares and prints
-    as the tuple it stands for, so a Result with views equals the scalar evaluator's."""
+class _RowView(_AsTuple):
+    """One intake's row of a batch table, made when first read."""
 
     __slots__ = ("_items", "_make", "_row")
 
@@ -712,27 +727,11 @@ class _RowView(Sequence[Any]):
         self._row = row
         self._items: tuple[Any, ...] | None = None
 
-    def _get(self) -> tuple[Any, ...]:
+    def _tuple(self) -> tuple[Any, ...]:
         items = self._items
         if items is None:
             items = self._items = self._make(self._row)
         return items
 
     def __getitem__(self, index: Any) -> Any:
-        return self._get()[index]
-
-    def __len__(self) -> int:
-        return len(self._get())
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._get())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence):
-            return self._get() == tuple(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self._get())
+        return self._tuple()[index]

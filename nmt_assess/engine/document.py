@@ -513,9 +513,7 @@ class DocumentBuilder:
                 self.cause_entry(
                     cause,
                     0,
-                    round(p, DIGITS),
-                    (round(low, DIGITS), round(high, DIGITS)),
-                    self.ruleset.band_of_range(low, high),
+                    *self._figures(p, low, high),
                     contributions,
                     self._check_next(p, outcome.ranges),
                     findings,
@@ -530,7 +528,7 @@ class DocumentBuilder:
                 raised_flag_entry(flags[i].flag, witnesses(pack, flags[i].when, states, findings))
                 for i in raised
             ],
-            any(flags[i].flag.action.is_referral_first for i in raised),
+            self._referral_first(raised),
             self._unscreened(result, findings),
             self._ranked(causes),
             findings,
@@ -549,25 +547,27 @@ class DocumentBuilder:
         states = result.states
         raised = self.raised(result)
         flags = pack.flags
-        causes: list[SummaryCauseEntry] = [
-            {
-                "id": cause.id,
-                "rank": 0,
-                "probability": round(p, DIGITS),
-                "range": (round(low, DIGITS), round(high, DIGITS)),
-                "band": self.ruleset.band_of_range(low, high),
-                "site": None if cause.site is None else cause.site.id,
-                "counted": _counted(cause, outcome.values),
-            }
-            for cause, outcome, p, low, high in self.standing(result)
-        ]
+        causes: list[SummaryCauseEntry] = []
+        for cause, outcome, p, low, high in self.standing(result):
+            rounded, bounds, band = self._figures(p, low, high)
+            causes.append(
+                {
+                    "id": cause.id,
+                    "rank": 0,
+                    "probability": rounded,
+                    "range": bounds,
+                    "band": band,
+                    "site": None if cause.site is None else cause.site.id,
+                    "counted": _counted(cause, outcome.values),
+                }
+            )
         return {
             "schema_version": SCHEMA_VERSION,
             "detail": "summary",
             "intake_id": intake_id,
             "intake_date": intake_date,
             "ruleset": self.info,
-            "referral_first": any(flags[i].flag.action.is_referral_first for i in raised),
+            "referral_first": self._referral_first(raised),
             "red_flags": [
                 {
                     "id": flags[i].flag.id,
@@ -609,6 +609,18 @@ class DocumentBuilder:
                 probability(outcome.low),
                 probability(outcome.high),
             )
+
+    def _figures(self, p: float, low: float, high: float) -> tuple[float, tuple[float, float], str]:
+        """A cause's probability and range as documents show them, and its band."""
+        return (
+            round(p, DIGITS),
+            (round(low, DIGITS), round(high, DIGITS)),
+            self.ruleset.band_of_range(low, high),
+        )
+
+    def _referral_first(self, raised: Sequence[int]) -> bool:
+        """Whether a raised flag puts the referral before the ranking."""
+        return any(self.pack.flags[i].flag.action.is_referral_first for i in raised)
 
     def _ranked(self, causes: list[_Ranked]) -> list[_Ranked]:
         """The cause entries ranked: most probable first, pack order on a tie."""
