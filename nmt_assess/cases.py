@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from nmt_assess.models import Assessment, Ruleset
+from nmt_assess.models import Ruleset
 from nmt_assess.models.base import FileForm
 from nmt_assess.problems import Problem, did_you_mean
+
+if TYPE_CHECKING:
+    from nmt_assess.models import Assessment
 
 
 class Expectation(BaseModel):
@@ -240,46 +243,53 @@ def run_cases(
     """Score every case in the packs' cases/ (or only the one whose file stem is `only`) and
     check its expectations: one result per case, as `rules test -f json` prints it. The pack
     must lint clean first (ruleset.lint.lint), which has read and checked every case."""
+    from nmt_assess.ruleset.loader import case_files
+
+    cases = []
+    for path in (path for pack in packs for path in case_files(pack)):
+        if only is None or path.stem == only:
+            case = read_case(path, ruleset)
+            assert isinstance(case, Case)  # lint has read and checked every case
+            cases.append((path, case))
+    return _case_results(ruleset, cases)
+
+
+def _case_results(ruleset: Ruleset, cases: Iterable[tuple[Path, Case]]) -> list[dict[str, Any]]:
+    """Each case, read from its file, scored and checked against its expectations."""
     from nmt_assess.engine import Engine
     from nmt_assess.models import Intake
-    from nmt_assess.ruleset.loader import case_files
     from nmt_assess.validation import validate_intake
 
     engine = Engine(ruleset)
     results = []
-    for pack in packs:
-        for path in case_files(pack):
-            if only is not None and path.stem != only:
-                continue
-            case = read_case(path, ruleset)
-            assert isinstance(case, Case)  # lint has read and checked every case
-            intake = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
-            assert isinstance(intake, Intake)
-            assessment = engine.score(intake, check_next=False)  # expectations never read it
-            failures = unmet_expectations(
-                assessment, case.expect, [band.label for band in ruleset.bands]
-            )
-            results.append(
-                {
-                    "case": case.id,
-                    "file": str(path),
-                    "passed": not failures,
-                    "failures": failures,
-                    "expected": {
-                        "top": list(case.expect.top),
-                        "top_two": list(case.expect.top_two),
-                        "red_flags": list(case.expect.red_flags),
-                    },
-                    "ranking": [
-                        {"cause": c.id, "probability": c.probability} for c in assessment.causes
-                    ],
-                    "red_flags": [f.id for f in assessment.red_flags],
-                    "deciding": {
-                        c.id: [f"x{x.factor:g} {x.rule}" for x in c.contributions if x.counted][:3]
-                        for c in assessment.causes[:2]
-                    },
-                }
-            )
+    for path, case in cases:
+        intake = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
+        assert isinstance(intake, Intake)
+        assessment = engine.score(intake, check_next=False)  # expectations never read it
+        failures = unmet_expectations(
+            assessment, case.expect, [band.label for band in ruleset.bands]
+        )
+        results.append(
+            {
+                "case": case.id,
+                "file": str(path),
+                "passed": not failures,
+                "failures": failures,
+                "expected": {
+                    "top": list(case.expect.top),
+                    "top_two": list(case.expect.top_two),
+                    "red_flags": list(case.expect.red_flags),
+                },
+                "ranking": [
+                    {"cause": c.id, "probability": c.probability} for c in assessment.causes
+                ],
+                "red_flags": [f.id for f in assessment.red_flags],
+                "deciding": {
+                    c.id: [f"x{x.factor:g} {x.rule}" for x in c.contributions if x.counted][:3]
+                    for c in assessment.causes[:2]
+                },
+            }
+        )
     return results
 
 
@@ -299,16 +309,43 @@ def check_cases(packs: Sequence[Path] | None, only: str | None = None) -> list[d
     """What `rules test` does: lint the packs, then run the cases of the packs given (of the
     default pack when none is), or only the case `only`. Raises PackDoesNotLint (with the lint
     errors) or NoSuchCase; returns one result per case, as run_cases does."""
-    from nmt_assess.ruleset.lint import case_packs, lint
+    from nmt_assess.ruleset.lint import case_packs, lint_with_cases
     from nmt_assess.ruleset.loader import pack_chain
 
     chain = pack_chain(packs)
     tested = case_packs(chain, packs)
-    ruleset, problems = lint(chain, tested)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors or ruleset is None:
-        raise PackDoesNotLint(errors)
-    results = run_cases(ruleset, tested, only)
-    if only is not None and not results:
-        raise NoSuchCase(f"no case '{only}' in {', '.join(map(str, tested))}")
-    return results
+    checked = _prebuilt_cases(chain, tested)
+    if checked is not None:
+        ruleset, cases = checked
+    else:
+        linted, problems, cases = lint_with_cases(chain, tested)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors or linted is None:
+            raise PackDoesNotLint(errors)
+        ruleset = linted
+    if only is not None:
+        cases = [(path, case) for path, case in cases if path.stem == only]
+        if not cases:
+            raise NoSuchCase(f"no case '{only}' in {', '.join(map(str, tested))}")
+    return _case_results(ruleset, cases)
+
+
+def _prebuilt_cases(
+    chain: list[Path], tested: list[Path]
+) -> tuple[Ruleset, list[tuple[Path, Case]]] | None:
+    """The default pack and its cases with their files, when they come from the wheel's
+    artifact, which was built from these very files and found to lint without error (so they
+    need no lint or reading again); else None."""
+    from nmt_assess.ruleset import prebuilt
+    from nmt_assess.ruleset.loader import case_files, default_pack_dir, load_ruleset
+
+    if not chain == tested == [default_pack_dir()]:
+        return None
+    ruleset = load_ruleset()
+    cases = prebuilt.cases_for(ruleset) if prebuilt.lints_clean(ruleset) else None
+    if cases is None:
+        return None
+    files = case_files(chain[0])
+    if sorted(path.stem for path in files) != sorted(cases):
+        return None  # not the files the artifact was built from: lint them
+    return ruleset, [(path, cases[path.stem]) for path in files]

@@ -81,7 +81,8 @@ def test_scoring_one_json_intake_imports_no_other_command_nor_yaml(tmp_path: Pat
         f"code = run(['score', {str(DATA / 'intakes' / 'valid.json')!r}, '--format', 'json'])\n"
         "sys.stdout.flush()\n"
         "loaded = sorted(m for m in sys.modules if m.startswith(('nmt_assess.cli.', 'numpy',"
-        " 'rich', 'fhir', 'nmt_assess.teaching', 'nmt_assess.session', 'yaml')))\n"
+        " 'rich', 'fhir', 'nmt_assess.teaching', 'nmt_assess.session', 'yaml',"
+        " 'nmt_assess.models.assessment')))\n"
         "print(json.dumps(loaded), file=sys.stderr)\n"
     )
     done = subprocess.run(
@@ -98,6 +99,33 @@ def test_scoring_one_json_intake_imports_no_other_command_nor_yaml(tmp_path: Pat
         assert f"nmt_assess.cli.{other}" not in loaded
     assert not [m for m in loaded if m.startswith(("numpy", "rich", "fhir", "yaml"))]
     assert not [m for m in loaded if m.startswith(("nmt_assess.teaching", "nmt_assess.session"))]
+    assert "nmt_assess.models.assessment" not in loaded  # its document needs no model
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        ["explain", "ischemia"],
+        ["rules", "test", "--case", "cts-keyboard-worker", "--format", "json"],
+        ["score", str(DATA / "intakes" / "valid.json"), "--top", "2"],
+    ],
+)
+def test_commands_through_typer_build_no_pydantic_validator(line: list[str]) -> None:
+    """Typer 0.2x would build a pydantic TypeAdapter for each parameter (its `_adapters`);
+    the lean coercion (cli/lean_params.py) builds none for a valid command line."""
+    script = (
+        "import sys, json\n"
+        "from nmt_assess.cli.app import run\n"
+        f"code = run({line!r})\n"
+        "sys.stdout.flush()\n"
+        "print(json.dumps([code, 'typer._adapters' in sys.modules]), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    code, built_validators = json.loads(done.stderr.strip().splitlines()[-1])
+    assert code == 0
+    assert not built_validators
 
 
 @pytest.mark.parametrize(

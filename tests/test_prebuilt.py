@@ -4,6 +4,8 @@ nothing written at run time."""
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 import shutil
 import subprocess
 import sys
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import nmt_assess
-from nmt_assess.cases import case_leaders, read_cases
+from nmt_assess.cases import NoSuchCase, case_leaders, check_cases, read_cases
 from nmt_assess.ruleset import loader, prebuilt
 from nmt_assess.ruleset.compile import compile_pack, compiled
 from nmt_assess.ruleset.loader import load_ruleset, read_packs
@@ -141,9 +143,89 @@ def test_cases_are_read_for_any_other_ruleset_or_packs(
 def test_damaged_prebuilt_cases_are_read_from_their_files(pack: Path) -> None:
     ruleset = load_ruleset()
     expected = read_cases([pack], normal_load(pack))  # type: ignore[arg-type]
-    prebuilt.remember_cases(ruleset, b"not a pickle")
+    built = prebuilt.load(pack)[1]
+    assert built is not None
+    damaged = prebuilt.Prebuilt(built.pack, b"not a pickle", built.lints_clean)
+    prebuilt.remember(dataclasses.replace(damaged, pack=compiled(ruleset)))
     assert prebuilt.cases_for(ruleset) is None
     assert read_cases([pack], ruleset) == expected
+
+
+def test_rules_test_of_the_default_pack_lints_and_reads_nothing_again(
+    pack: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The artifact was built from these files and found to lint clean: `rules test` runs its
+    cases as it built them, with the same results as linting and reading every file."""
+    import nmt_assess.cases as cases_module
+    from nmt_assess.ruleset import lint as lint_module
+
+    expected = check_cases([pack])  # the pack given, as a user's: linted and read
+    assert len(expected) > 100
+
+    def no_reading(*arguments: object) -> None:
+        raise AssertionError("a file was read or linted")
+
+    monkeypatch.setattr(cases_module, "read_case", no_reading)
+    monkeypatch.setattr(lint_module, "read_packs", no_reading)
+    monkeypatch.setattr(loader, "read_packs", no_reading)
+    assert check_cases(None) == expected
+    one = expected[3]
+    assert check_cases(None, Path(one["file"]).stem) == [one]
+    with pytest.raises(NoSuchCase):
+        check_cases(None, "no-such-case")
+
+
+@pytest.mark.parametrize("why", ["lint found an error at build time", "another set of files"])
+def test_rules_test_lints_the_files_unless_the_artifact_vouches_for_them(
+    pack: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, why: str
+) -> None:
+    from nmt_assess.ruleset import lint as lint_module
+
+    files = loader.case_files(pack)
+    if why == "lint found an error at build time":
+        data = prebuilt.artifact_path().read_bytes()
+        header_end = data.index(b"\n", len(prebuilt.MAGIC)) + 1
+        built = pickle.loads(data[header_end:])
+        unvouched = dataclasses.replace(built, lints_clean=False)
+        artifact = tmp_path / "unvouched.pickle"
+        artifact.write_bytes(data[:header_end] + pickle.dumps(unvouched))
+        monkeypatch.setattr(prebuilt, "artifact_path", lambda: artifact)
+    else:  # what the artifact's cases are checked against: one case file less
+        monkeypatch.setattr(loader, "case_files", lambda folder: files[1:])
+    linted: list[list[Path]] = []
+    original = lint_module.lint_with_cases
+
+    def counted(chain: list[Path], *rest: object) -> object:
+        linted.append(chain)
+        return original(chain, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lint_module, "lint_with_cases", counted)
+    results = check_cases(None)
+    assert linted == [[pack]]
+    assert [r["file"] for r in results] == [str(path) for path in files]
+
+
+def test_rules_test_of_a_users_pack_reads_each_case_once(
+    pack: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import nmt_assess.cases as cases_module
+
+    user = tmp_path / "user"
+    (user / "cases").mkdir(parents=True)
+    (user / "pack.yaml").write_text("name: user\nversion: '1'\n")
+    for path in loader.case_files(pack)[:5]:
+        shutil.copy(path, user / "cases" / path.name)
+    read: list[Path] = []
+    original = cases_module.read_case
+
+    def counted(path: Path, ruleset: object) -> object:
+        read.append(path)
+        return original(path, ruleset)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cases_module, "read_case", counted)
+    results = check_cases([user])
+    assert [r["passed"] for r in results] == [True] * 5
+    assert sorted(read) == sorted(loader.case_files(user))
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,11 @@ def build_app(only: str | None = None) -> typer.Typer:
     """The typer app with every command, or with the command `only` alone. A command line
     that names a command runs in the app of that command alone, so typer builds (and Python
     imports) nothing for the others; the command parses, helps and fails as in the full app,
-    and any other command line (`--help`, `--version`, a mistyped command) gets the full app."""
+    and any other command line (`--help`, `--version`, a mistyped command) gets the full app.
+    Its parameters are coerced without a pydantic validator each (lean_params.py)."""
+    from nmt_assess.cli import lean_params
+
+    lean_params.install()
     app = typer.Typer(
         name="nmt-assess",
         help=(

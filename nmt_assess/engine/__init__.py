@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from nmt_assess.engine.document import (
     CHECK_NEXT_LIMIT,
@@ -25,8 +25,11 @@ from nmt_assess.engine.document import (
     restricts_entry,
 )
 from nmt_assess.engine.scalar import Result, ScalarEvaluator, probability
-from nmt_assess.models import Assessment, Intake, RedFlag, Ruleset, Value
+from nmt_assess.models import Intake, RedFlag, Ruleset, Value
 from nmt_assess.ruleset.compile import CompiledPack, compiled, log_factor
+
+if TYPE_CHECKING:
+    from nmt_assess.models import Assessment
 
 Document = dict[str, Any]
 
@@ -73,6 +76,8 @@ class Engine:
     def score(self, intake: Intake, check_next: bool = True) -> Assessment:
         """The assessment, typed; without `check_next` its causes suggest no next checks (what
         grading a case does not read, and most of the cost of one intake)."""
+        from nmt_assess.models import Assessment
+
         return Assessment.model_validate(self.document(intake, check_next))
 
     def evaluate(self, findings: Mapping[str, Any]) -> Result:

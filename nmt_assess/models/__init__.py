@@ -6,25 +6,13 @@
 - intake: a validated intake
 - assessment: the assessment document and the batch records
 
-Every name is re-exported here, so `from nmt_assess.models import Rule` keeps working.
+Every name is re-exported here, so `from nmt_assess.models import Rule` keeps working. The
+assessment's models are imported when first asked for: a command that writes its document as
+JSON never needs them, and defining them is a good part of its start-up.
 """
 
-from nmt_assess.models.assessment import (
-    Assessment,
-    AssessmentSummary,
-    CauseAssessment,
-    CheckNext,
-    Contribution,
-    ErrorRecord,
-    PackRef,
-    RaisedFlag,
-    RecordError,
-    RecordSource,
-    RulesetInfo,
-    SourcedAssessment,
-    UnscreenedFlag,
-    Withheld,
-)
+from typing import TYPE_CHECKING, Any
+
 from nmt_assess.models.base import (
     LR_MAX,
     LR_MIN,
@@ -62,6 +50,53 @@ from nmt_assess.models.conditions import (
     expand_shorthand,
 )
 from nmt_assess.models.intake import Intake
+
+if TYPE_CHECKING:
+    from nmt_assess.models.assessment import (
+        Assessment,
+        AssessmentSummary,
+        CauseAssessment,
+        CheckNext,
+        Contribution,
+        ErrorRecord,
+        PackRef,
+        RaisedFlag,
+        RecordError,
+        RecordSource,
+        RulesetInfo,
+        SourcedAssessment,
+        UnscreenedFlag,
+        Withheld,
+    )
+
+#: The names of nmt_assess.models.assessment, imported on first use (PEP 562).
+_ASSESSMENT_NAMES = frozenset(
+    {
+        "Assessment",
+        "AssessmentSummary",
+        "CauseAssessment",
+        "CheckNext",
+        "Contribution",
+        "ErrorRecord",
+        "PackRef",
+        "RaisedFlag",
+        "RecordError",
+        "RecordSource",
+        "RulesetInfo",
+        "SourcedAssessment",
+        "UnscreenedFlag",
+        "Withheld",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ASSESSMENT_NAMES:
+        from nmt_assess.models import assessment
+
+        return getattr(assessment, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: The name tests/test_conditions.py imports (the function was private before the split).
 _expand_shorthand = expand_shorthand

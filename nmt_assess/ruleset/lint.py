@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nmt_assess.models import Ruleset
 from nmt_assess.problems import Problem, did_you_mean, lint_order
@@ -14,6 +14,9 @@ from nmt_assess.ruleset.loader import (
     read_packs,
     same_stem_problems,
 )
+
+if TYPE_CHECKING:
+    from nmt_assess.cases import Case
 
 
 def lint(
@@ -27,6 +30,20 @@ def lint(
 
     Warnings are kept when `select` (if given) names them, `ignore` does not, and the pack
     whose file they are in does not list them under `lint_ignore`. Every error is kept."""
+    ruleset, problems, _ = lint_with_cases(chain, case_packs, select, ignore)
+    return ruleset, problems
+
+
+def lint_with_cases(
+    chain: list[Path],
+    case_packs: list[Path],
+    select: Collection[str] = (),
+    ignore: Collection[str] = (),
+) -> tuple[Ruleset | None, list[Problem], list[tuple[Path, Case]]]:
+    """What `lint` gives, and the usable cases it read with their files, in file order (so
+    that `rules test` reads each case once)."""
+    from nmt_assess.cases import Case, read_case
+
     ruleset, problems, where = read_packs(chain)
     problems = list(problems)
     if ruleset is not None:
@@ -38,12 +55,18 @@ def lint(
             and p.check not in ignore
             and not _silenced_by_pack(p, silenced)
         )
+    cases: list[tuple[Path, Case]] = []
     for pack in case_packs:
         files = case_files(pack)
         problems.extend(same_stem_problems(files))
         for path in files:
-            problems.extend(lint_case(path, ruleset))
-    return ruleset, sorted(set(problems), key=lambda p: (*lint_order(p), p.field, p.check))
+            result = read_case(path, ruleset)
+            if isinstance(result, Case):
+                cases.append((path, result))
+            else:
+                problems.extend(result)
+    ordered = sorted(set(problems), key=lambda p: (*lint_order(p), p.field, p.check))
+    return ruleset, ordered, cases
 
 
 def _silenced_by_pack(problem: Problem, silenced: Mapping[Path, set[str]]) -> bool:
@@ -65,14 +88,6 @@ def check_ids_option(values: Sequence[str], *, ignoring: bool) -> tuple[list[str
         if ignoring and registered.severity == "error":
             return ids, f"'{check_id}' is an error; errors cannot be ignored"
     return ids, None
-
-
-def lint_case(path: Path, ruleset: Ruleset | None) -> list[Problem]:
-    """A case's problems: its own shape always, its ids and findings when there is a ruleset."""
-    from nmt_assess.cases import Case, read_case
-
-    result = read_case(path, ruleset)
-    return [] if isinstance(result, Case) else result
 
 
 def exit_code(problems: list[Problem], strict: bool) -> int:

@@ -179,8 +179,7 @@ def load_ruleset(packs: Sequence[Path | str] | Path | str | None = None) -> Rule
         built = prebuilt.load(chain[0])[1]
         if built is not None:
             remember(built.pack)
-            if built.cases is not None:
-                prebuilt.remember_cases(built.pack.ruleset, built.cases)
+            prebuilt.remember(built)
             return built.pack.ruleset
     ruleset, problems, _ = read_packs(chain)
     errors = [p for p in problems if p.severity == "error"]

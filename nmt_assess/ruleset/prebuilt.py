@@ -3,8 +3,9 @@
 Reading the bundled pack's YAML and validating it costs more than the rest of a single `score`,
 so the wheel's build hook (hatch_build.py at the repository root) loads the default pack the
 normal way and writes the result into the wheel as `nmt_assess/_prebuilt/default.pickle`: the
-Ruleset, the CompiledPack every evaluator walks and the pack's cases (what `explain` and
-`practice` read), behind a header that holds a key.
+Ruleset, the CompiledPack every evaluator walks, the pack's cases (what `explain`, `practice`
+and `rules test` read) and whether the pack and its cases lint without error (what `rules test`
+checks before it runs them), behind a header that holds a key.
 
 The key is a hash of what the pickle's meaning depends on: every file of the pack folder (names
 and bytes), the source of nmt_assess itself (its models give the pickle its meaning) and its
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 #: Where the artifact lies inside the installed package (only the wheel has it).
 ARTIFACT = Path("_prebuilt") / "default.pickle"
 #: The artifact's first line; a change of the layout below changes it.
-MAGIC = b"nmt-assess prebuilt pack 1\n"
+MAGIC = b"nmt-assess prebuilt pack 2\n"
 #: Stands in for the pack's folder in the pickled Ruleset (PackInfo.path), which is where
 #: the pack lies at run time, not where it lay at build time.
 _PATH_STAND_IN = "<default pack>"
@@ -56,6 +57,9 @@ class Prebuilt:
     #: that only the commands that read cases unpickle them (and import their model). None:
     #: some case file has a problem, whose message would name the build's paths.
     cases: bytes | None
+    #: `rules lint` of the pack alone found no error in it or its cases. Its warnings are not
+    #: kept: only `rules lint` shows them, and it always reads the files, to locate them.
+    lints_clean: bool
 
 
 def package_dir() -> Path:
@@ -110,14 +114,16 @@ def build(pack_dir: Path, source_dir: Path) -> bytes:
     error), keyed for the source in `source_dir`."""
     from nmt_assess.cases import read_cases
     from nmt_assess.ruleset.compile import compile_pack
+    from nmt_assess.ruleset.lint import lint
     from nmt_assess.ruleset.loader import load_ruleset
 
     ruleset = load_ruleset([pack_dir])
     cases, problems = read_cases([pack_dir], ruleset)
+    lints_clean = not any(p.severity == "error" for p in lint([pack_dir], [pack_dir])[1])
     packs = tuple(info.model_copy(update={"path": _PATH_STAND_IN}) for info in ruleset.packs)
     ruleset = ruleset.model_copy(update={"packs": packs})
     cases_pickle = pickle.dumps(cases, protocol=pickle.HIGHEST_PROTOCOL)
-    built = Prebuilt(compile_pack(ruleset), None if problems else cases_pickle)
+    built = Prebuilt(compile_pack(ruleset), None if problems else cases_pickle, lints_clean)
     payload = pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL)
     return MAGIC + key(pack_dir, source_dir).encode() + b"\n" + payload
 
@@ -143,7 +149,7 @@ def load(pack_dir: Path, artifact: Path | None = None) -> tuple[State, Prebuilt 
 
     if not isinstance(built, Prebuilt) or not isinstance(built.pack, CompiledPack):
         return "unreadable", None
-    return "used", Prebuilt(_placed(built.pack, pack_dir), built.cases)
+    return "used", Prebuilt(_placed(built.pack, pack_dir), built.cases, built.lints_clean)
 
 
 def _placed(pack: CompiledPack, pack_dir: Path) -> CompiledPack:
@@ -158,35 +164,59 @@ def _placed(pack: CompiledPack, pack_dir: Path) -> CompiledPack:
     return dataclasses.replace(pack, ruleset=ruleset.model_copy(update={"packs": packs}))
 
 
-_cases: dict[int, tuple[weakref.ref[Ruleset], bytes]] = {}
+@dataclass(frozen=True)
+class _WithPack:
+    """What the artifact says of its pack besides the pack itself."""
+
+    cases: bytes | None
+    lints_clean: bool
 
 
-def remember_cases(ruleset: Ruleset, cases: bytes) -> None:
-    """Keep the prebuilt cases of the default pack while its ruleset lives."""
+_remembered: dict[int, tuple[weakref.ref[Ruleset], _WithPack]] = {}
+
+
+def remember(built: Prebuilt) -> None:
+    """Keep what was built with the default pack (its cases, its lint verdict) while its
+    ruleset lives."""
+    ruleset = built.pack.ruleset
     key = id(ruleset)
 
     def forget(ref: weakref.ref[Ruleset]) -> None:
-        found = _cases.get(key)
+        found = _remembered.get(key)
         if found is not None and found[0] is ref:
-            del _cases[key]
+            del _remembered[key]
 
-    _cases[key] = (weakref.ref(ruleset, forget), cases)
+    _remembered[key] = (weakref.ref(ruleset, forget), _WithPack(built.cases, built.lints_clean))
+
+
+def _built_with(ruleset: Ruleset) -> _WithPack | None:
+    found = _remembered.get(id(ruleset))
+    if found is None or found[0]() is not ruleset:
+        return None
+    return found[1]
 
 
 def cases_for(ruleset: Ruleset) -> Mapping[str, Case] | None:
     """The default pack's cases, read at build time, when `ruleset` came from the artifact."""
     from nmt_assess.cases import Case
 
-    found = _cases.get(id(ruleset))
-    if found is None or found[0]() is not ruleset:
+    built = _built_with(ruleset)
+    if built is None or built.cases is None:
         return None
     try:
-        cases = pickle.loads(found[1])
+        cases = pickle.loads(built.cases)
     except Exception:  # anything at all: the cases are read from their files instead
         return None
     if not isinstance(cases, dict) or not all(isinstance(c, Case) for c in cases.values()):
         return None
     return cases
+
+
+def lints_clean(ruleset: Ruleset) -> bool:
+    """Whether `ruleset` came from the artifact, built from a pack and cases with no lint
+    error (False when it did not come from the artifact: lint it)."""
+    built = _built_with(ruleset)
+    return built is not None and built.lints_clean
 
 
 def state() -> State:

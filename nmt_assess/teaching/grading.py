@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nmt_assess.models import Assessment
+if TYPE_CHECKING:
+    from nmt_assess.models import Assessment
 
 SUPPORT_COMPARED = 3  # the engine's strongest reasons for its top cause that a student may name
 
