@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class Expectation(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     #: The leading cause; a list where a mixed presentation may be led by either.
     top: Annotated[
@@ -43,7 +43,7 @@ class Expectation(BaseModel):
 
 
 class Case(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: str
     title: str

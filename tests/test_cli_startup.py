@@ -108,11 +108,19 @@ def test_scoring_one_json_intake_imports_no_other_command_nor_yaml(tmp_path: Pat
         ["explain", "ischemia"],
         ["rules", "test", "--case", "cts-keyboard-worker", "--format", "json"],
         ["score", str(DATA / "intakes" / "valid.json"), "--top", "2"],
+        ["practice", "--case", "1", "--answer", "ANSWER", "--flags", "none", "--log", "LOG"],
     ],
 )
-def test_commands_through_typer_build_no_pydantic_validator(line: list[str]) -> None:
+def test_commands_through_typer_build_no_pydantic_validator(
+    line: list[str], tmp_path: Path
+) -> None:
     """Typer 0.2x would build a pydantic TypeAdapter for each parameter (its `_adapters`);
     the lean coercion (cli/lean_params.py) builds none for a valid command line."""
+    from nmt_assess.ruleset import load_ruleset
+
+    answer = ",".join(cause.id for cause in load_ruleset().causes)
+    given = {"ANSWER": answer, "LOG": str(tmp_path / "log.jsonl")}
+    line = [given.get(part, part) for part in line]
     script = (
         "import sys, json\n"
         "from nmt_assess.cli.app import run\n"

@@ -107,9 +107,12 @@ def _flag(annotation: Any, info: Any, value: Any, context: Any) -> bool:
 
 
 def _whole_number(annotation: Any, info: Any, value: Any, context: Any) -> int:
-    if not (isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value)):
+    if type(value) is int:  # a default: not text, not True or False
+        number = value
+    elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
+        number = int(value)
+    else:
         raise _Unsure
-    number = int(value)
     if (info.min is not None and number < info.min) or (info.max is not None and number > info.max):
         raise _Unsure  # out of range: typer says so
     return number

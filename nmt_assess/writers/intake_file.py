@@ -28,16 +28,17 @@ def kept_as_is(path: Path) -> str | None:
     written by hand are not things the intake can write back."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, where PyYAML has it
     if path.suffix.lower() not in (".yaml", ".yml"):
         return "is not a YAML intake file"
     try:
         text = path.read_bytes().decode("utf-8-sig")
         starts = [
             event
-            for event in yaml.parse(text, Loader=yaml.SafeLoader)
+            for event in yaml.parse(text, Loader=loader)
             if isinstance(event, yaml.DocumentStartEvent)
         ]
-        document = yaml.safe_load(text) if len(starts) <= 1 else None
+        document = yaml.load(text, Loader=loader) if len(starts) <= 1 else None  # a safe loader
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError, ValueError):
         return "cannot be read back"
     if len(starts) > 1:
