@@ -16,6 +16,10 @@ command, so the floor and the command share the machine's state; it reports the 
 each and the median of the paired ratios (command / floor), against the targets of issue 13
 (score at most 1.5x, the others at most 2x).
 
+`--imports` adds three lines that only import, timed the same way, to show what the commands
+pay before doing anything: pydantic's BaseModel (the floor imports pydantic, whose own import
+is lazy), the pack's models (`nmt_assess.models`), and the default pack loaded (prebuilt).
+
 The wheel is where the prebuilt default pack lives (nmt_assess/_prebuilt, made by the build
 hook): an editable install or a checkout has none and loads the pack from YAML, so measure an
 installed wheel (the default), or pass --cli of one. Building needs pip and the build
@@ -56,9 +60,13 @@ def install_wheel(folder: Path) -> Path:
     return folder / "venv" / "bin" / "nmt-assess"
 
 
-def wall(arguments: list[str]) -> float:
+def wall(arguments: list[str], cwd: Path) -> float:
+    """The wall time of one run, from `cwd` (a `python -c` imports from its working folder:
+    never this checkout's nmt_assess)."""
     start = time.perf_counter()
-    subprocess.run(arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, cwd=cwd
+    )
     return time.perf_counter() - start
 
 
@@ -66,6 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cli", help="an installed nmt-assess (default: build a wheel)")
     parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--imports", action="store_true", help="also time import-only lines")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
@@ -108,16 +117,27 @@ def main() -> None:
             ],
             "rules test": [str(cli), "rules", "test"],
         }
+        if args.imports:
+            floor = "import typer, pydantic, yaml"
+            commands |= {
+                "(BaseModel)": [python, "-c", f"{floor}; from pydantic import BaseModel"],
+                "(pack models)": [python, "-c", f"{floor}; import nmt_assess.models"],
+                "(pack loaded)": [
+                    python,
+                    "-c",
+                    f"{floor}; from nmt_assess.ruleset import load_ruleset; load_ruleset()",
+                ],
+            }
         floor_command = [python, "-c", "import typer, pydantic, yaml"]
         for arguments in commands.values():  # warm the file cache and the bytecode
-            wall(floor_command)
-            wall(arguments)
+            wall(floor_command, folder)
+            wall(arguments, folder)
         floors: dict[str, list[float]] = {name: [] for name in commands}
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.runs):
             for name, arguments in commands.items():
-                floors[name].append(wall(floor_command))
-                times[name].append(wall(arguments))
+                floors[name].append(wall(floor_command, folder))
+                times[name].append(wall(arguments, folder))
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     print(
         f"{now}; {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -129,10 +149,11 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     for name in commands:
         ratios = [t / f for t, f in zip(times[name], floors[name], strict=True)]
+        target = f"{TARGETS[name]}x" if name in TARGETS else ""
         print(
             f"| {name} | {statistics.median(floors[name]) * 1000:.0f} "
             f"| {statistics.median(times[name]) * 1000:.0f} "
-            f"| {statistics.median(ratios):.2f}x | {TARGETS[name]}x |"
+            f"| {statistics.median(ratios):.2f}x | {target} |"
         )
 
 
