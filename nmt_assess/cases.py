@@ -75,12 +75,17 @@ def unknown_ids(case: Case, ruleset: Ruleset) -> Iterator[str]:
 
 
 def unmet_expectations(
-    assessment: Assessment, expect: Expectation, bands: Sequence[str] = ()
+    assessment: Assessment | Mapping[str, Any], expect: Expectation, bands: Sequence[str] = ()
 ) -> list[str]:
     """What the assessment got wrong against the case, in words; empty when it passes.
+    `assessment`: an Assessment, or the document it is made from (`Engine.document`).
     `bands`: the pack's band labels, lowest first (for `max_band`)."""
-    ranking = [cause.id for cause in assessment.causes]
-    raised = {flag.id for flag in assessment.red_flags}
+    from nmt_assess.models import Action
+
+    document = assessment if isinstance(assessment, Mapping) else assessment.model_dump()
+    causes, flags = document["causes"], document["red_flags"]
+    ranking = [cause["id"] for cause in causes]
+    raised = {flag["id"] for flag in flags}
     failures = []
     if ranking[0] not in expect.top:
         failures.append(f"top cause is {ranking[0]}, expected {' or '.join(expect.top)}")
@@ -94,20 +99,20 @@ def unmet_expectations(
         if flag_id in raised:
             failures.append(f"red flag {flag_id} was raised, expected not")
     if expect.no_referral:
-        referrals = [f.id for f in assessment.red_flags if f.action.severity <= 2]
+        referrals = [f["id"] for f in flags if Action(f["action"]).severity <= 2]
         if referrals:
             failures.append(f"referral raised ({', '.join(referrals)}), expected none")
     if expect.max_band is not None and expect.max_band in bands:
         ceiling = bands.index(expect.max_band)
         failures.extend(
-            f"{cause.id} is {cause.band}, expected at most {expect.max_band}"
-            for cause in assessment.causes
-            if cause.band in bands and bands.index(cause.band) > ceiling
+            f"{cause['id']} is {cause['band']}, expected at most {expect.max_band}"
+            for cause in causes
+            if cause["band"] in bands and bands.index(cause["band"]) > ceiling
         )
     if expect.site is not None:
-        site = assessment.causes[0].site
-        if site is None or site.id != expect.site:
-            named = site.id if site is not None else "no site"
+        site = causes[0]["site"]
+        if site is None or site["id"] != expect.site:
+            named = site["id"] if site is not None else "no site"
             failures.append(f"the leading cause names {named}, expected {expect.site}")
     return failures
 
@@ -265,10 +270,9 @@ def _case_results(ruleset: Ruleset, cases: Iterable[tuple[Path, Case]]) -> list[
     for path, case in cases:
         intake = validate_intake({"id": case.id, "findings": case.findings}, ruleset.findings)
         assert isinstance(intake, Intake)
-        assessment = engine.score(intake, check_next=False)  # expectations never read it
-        failures = unmet_expectations(
-            assessment, case.expect, [band.label for band in ruleset.bands]
-        )
+        # the document, not its model: validating it into one costs more than scoring it
+        document = engine.document(intake, check_next=False)
+        failures = unmet_expectations(document, case.expect, [band.label for band in ruleset.bands])
         results.append(
             {
                 "case": case.id,
@@ -281,12 +285,14 @@ def _case_results(ruleset: Ruleset, cases: Iterable[tuple[Path, Case]]) -> list[
                     "red_flags": list(case.expect.red_flags),
                 },
                 "ranking": [
-                    {"cause": c.id, "probability": c.probability} for c in assessment.causes
+                    {"cause": c["id"], "probability": c["probability"]} for c in document["causes"]
                 ],
-                "red_flags": [f.id for f in assessment.red_flags],
+                "red_flags": [f["id"] for f in document["red_flags"]],
                 "deciding": {
-                    c.id: [f"x{x.factor:g} {x.rule}" for x in c.contributions if x.counted][:3]
-                    for c in assessment.causes[:2]
+                    c["id"]: [
+                        f"x{x['factor']:g} {x['rule']}" for x in c["contributions"] if x["counted"]
+                    ][:3]
+                    for c in document["causes"][:2]
                 },
             }
         )

@@ -53,3 +53,37 @@ def test_unmet_expectations_names_each_failure(ruleset: Ruleset) -> None:
     assert failures[0] == "top cause is nerve_compression, expected ischemia"
     assert failures[1].startswith("ischemia ranks ")
     assert failures[2] == "red flag deep_vein_thrombosis was not raised"
+
+
+@pytest.mark.parametrize("path", CASE_FILES[::7], ids=lambda p: p.stem)
+def test_the_document_and_its_model_fail_the_same_expectations(
+    ruleset: Ruleset, path: Path
+) -> None:
+    """`rules test` checks the document; the model (the Python API) must fail alike, on every
+    kind of expectation."""
+    from nmt_assess.engine import Engine
+
+    engine = Engine(ruleset)
+    intake = read_intake_file(path, ruleset)
+    document = engine.document(intake, check_next=False)
+    model = engine.score(intake, check_next=False)
+    raised = tuple(flag["id"] for flag in document["red_flags"])
+    others = [cause.id for cause in ruleset.causes if cause.id != document["causes"][0]["id"]]
+    bands = [band.label for band in ruleset.bands]
+    own = load_case(path).expect
+    wrong = own.model_copy(
+        update={
+            "top": (others[0],),
+            "top_two": (others[-1],),
+            "red_flags": ("deep_vein_thrombosis",),
+            "not_red_flags": raised,
+            "no_referral": True,
+            "max_band": bands[0],
+            "site": "no_such_site",
+        }
+    )
+    for expect in (own, wrong):
+        assert unmet_expectations(document, expect, bands) == unmet_expectations(
+            model, expect, bands
+        )
+    assert len(unmet_expectations(document, wrong, bands)) >= 4
