@@ -42,6 +42,21 @@ def normal_load(pack_dir: Path) -> object:
     return ruleset
 
 
+def case_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The case files read from now on (by cases.read_case), in order."""
+    import nmt_assess.cases as cases_module
+
+    read: list[Path] = []
+    original = cases_module.read_case
+
+    def counted(path: Path, ruleset: object) -> object:
+        read.append(path)
+        return original(path, ruleset)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cases_module, "read_case", counted)
+    return read
+
+
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {
         str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns)
@@ -119,20 +134,12 @@ def test_the_cases_of_the_default_pack_come_from_the_artifact(
 def test_cases_are_read_for_any_other_ruleset_or_packs(
     pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import nmt_assess.cases as cases_module
 
     ruleset = load_ruleset()
     other = normal_load(pack)
     extra = tmp_path / "extra"
     shutil.copytree(pack, extra)
-    read: list[Path] = []
-    original = cases_module.read_case
-
-    def counted(path: Path, ruleset: object) -> object:
-        read.append(path)
-        return original(path, ruleset)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(cases_module, "read_case", counted)
+    read = case_reads(monkeypatch)
     read_cases([pack], other)  # type: ignore[arg-type]
     assert len(read) > 100
     read.clear()
@@ -208,21 +215,13 @@ def test_rules_test_lints_the_files_unless_the_artifact_vouches_for_them(
 def test_rules_test_of_a_users_pack_reads_each_case_once(
     pack: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import nmt_assess.cases as cases_module
 
     user = tmp_path / "user"
     (user / "cases").mkdir(parents=True)
     (user / "pack.yaml").write_text("name: user\nversion: '1'\n")
     for path in loader.case_files(pack)[:5]:
         shutil.copy(path, user / "cases" / path.name)
-    read: list[Path] = []
-    original = cases_module.read_case
-
-    def counted(path: Path, ruleset: object) -> object:
-        read.append(path)
-        return original(path, ruleset)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(cases_module, "read_case", counted)
+    read = case_reads(monkeypatch)
     results = check_cases([user])
     assert [r["passed"] for r in results] == [True] * 5
     assert sorted(read) == sorted(loader.case_files(user))
