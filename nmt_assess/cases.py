@@ -260,7 +260,7 @@ def run_cases(
 
 
 def _case_results(ruleset: Ruleset, cases: Iterable[tuple[Path, Case]]) -> list[dict[str, Any]]:
-    """Each case, read from its file, scored and checked against its expectations."""
+    """Each case (with the file it is in) scored and checked against its expectations."""
     from nmt_assess.engine import Engine
     from nmt_assess.models import Intake
     from nmt_assess.validation import validate_intake

@@ -114,7 +114,7 @@ def test_scoring_one_json_intake_imports_no_other_command_nor_yaml(tmp_path: Pat
 def test_commands_through_typer_build_no_pydantic_validator(
     line: list[str], tmp_path: Path
 ) -> None:
-    """Typer 0.2x would build a pydantic TypeAdapter for each parameter (its `_adapters`);
+    """Typer 0.29 would build a pydantic TypeAdapter for each parameter (its `_adapters`);
     the lean coercion (cli/lean_params.py) builds none for a valid command line."""
     from nmt_assess.ruleset import load_ruleset
 

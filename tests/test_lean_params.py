@@ -16,7 +16,7 @@ import typer.main
 from nmt_assess.cli import lean_params
 from nmt_assess.cli.app import build_app
 
-#: Typer 0.2x coerces through pydantic; an older typer coerces with click and has no
+#: Typer 0.29 coerces through pydantic; an older typer coerces with click and has no
 #: parameter with a type descriptor, so the lean coercion is not installed there.
 PYDANTIC_TYPER = hasattr(typer.core, "build_runtime_param")
 

@@ -1,16 +1,17 @@
 """Parameter coercion without a pydantic validator per parameter, where typer would build one.
 
-Typer 0.2x coerces every command-line value through a pydantic TypeAdapter that it builds for
-each parameter of the command being run, used or not: about 100 ms of a 300 ms `explain` or
-`rules test`, more than the command's own work. `install()` puts a lean coercion in front of
-it for the kinds of values our commands take (text, flags, whole numbers, choices, paths and
-lists of these). It gives the value typer would give, with typer's own choice and path checks;
-any value it does not take as plainly valid (a bad number, an unknown choice, anything
-unusual) goes to typer's own coercion, built then, so every error is typer's, word for word.
-Help and parsing are typer's: only the coercion of parsed values is replaced.
+Typer (0.29 here) coerces every command-line value through a pydantic TypeAdapter (a core schema and
+a validator) that it builds for each parameter of the command being run, used or not, at every
+start. `install()` puts a lean coercion in front of it for the kinds of values our commands
+take (text, flags, whole numbers, choices, paths and lists of these). It gives the value typer
+would give, with typer's own choice and path checks; any value it does not take as plainly
+valid (a bad number, an unknown choice, anything unusual) goes to typer's own coercion, built
+then, so every error is typer's, word for word. Help and parsing are typer's: only the
+coercion of parsed values is replaced.
 `tests/test_lean_params.py` holds the two to the same results for every parameter we have.
 
-An older typer (0.12 to 0.1x), whose coercion is click's and needs no pydantic, is left as it is.
+A typer without that coercion (older ones coerce with click, and need no pydantic) is left as
+it is.
 """
 
 from __future__ import annotations
